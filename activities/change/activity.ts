@@ -1,0 +1,37 @@
+import { ApplicationFailure } from '@temporalio/activity';
+import type { ActivityDeps } from '../deps.js';
+import type { RepoRef } from '../../workflows/input.js';
+import type { ChangeFindings } from '../../workflows/policy/detectors/index.js';
+import type { RiskAssessment } from '../review/agent.js';
+import { analyzeDiff, capFindings, type ChangeStats } from './analyze.js';
+import { diffRange } from './git.js';
+import { checkDiffUsable } from './validateDiff.js';
+
+export interface PreparedChange {
+  diffSha256: string;
+  stats: ChangeStats;
+  findings: ChangeFindings;
+  heuristic: RiskAssessment;
+  /** Paths of files changed, capped, for the review agent's context and the audit. */
+  paths: string[];
+}
+
+const MAX_PATHS = 200;
+
+/** Computes the PR's diff, stores it (claim check) and runs the code's detectors on it. */
+export function prepareChangeActivity(deps: ActivityDeps) {
+  return async function prepareChange(input: { repo: RepoRef; baseSha: string; headSha: string }): Promise<PreparedChange> {
+    const diff = await diffRange(input.repo.path, input.baseSha, input.headSha);
+    const usable = checkDiffUsable(diff, `the diff ${input.baseSha.slice(0, 12)}...${input.headSha.slice(0, 12)}`);
+    if (!usable.ok) throw ApplicationFailure.nonRetryable(usable.reason, 'UnusableDiff');
+    const { sha256 } = await deps.artifacts.put(diff);
+    const analysis = analyzeDiff(usable.text);
+    return {
+      diffSha256: sha256,
+      stats: analysis.stats,
+      findings: capFindings(analysis.findings),
+      heuristic: analysis.heuristic,
+      paths: analysis.files.slice(0, MAX_PATHS).map((file) => file.path),
+    };
+  };
+}

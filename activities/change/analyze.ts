@@ -1,0 +1,49 @@
+import { parseUnifiedDiff, type DiffFile } from '../../workflows/policy/diff.js';
+import { detectChange, type ChangeFindings } from '../../workflows/policy/detectors/index.js';
+import { assessRisk } from '../../workflows/policy/riskHeuristic.js';
+import type { RiskAssessment } from '../review/agent.js';
+
+/** At most this many pieces of evidence per finding kind travel into history; the count stays exact. */
+const MAX_EVIDENCE_PER_KIND = 20;
+
+export interface ChangeAnalysis {
+  files: DiffFile[];
+  stats: ChangeStats;
+  findings: ChangeFindings;
+  heuristic: RiskAssessment;
+}
+
+export interface ChangeStats {
+  files: number;
+  binaryFiles: number;
+  additions: number;
+  deletions: number;
+  bytes: number;
+}
+
+/** The code's own view of a change: parse, detectors, risk heuristic. Pure apart from its input. */
+export function analyzeDiff(diff: string): ChangeAnalysis {
+  const files = parseUnifiedDiff(diff);
+  const findings = detectChange(files);
+  return {
+    files,
+    stats: {
+      files: files.length,
+      binaryFiles: files.filter((file) => file.binary).length,
+      additions: files.reduce((sum, file) => sum + file.added.length, 0),
+      deletions: files.reduce((sum, file) => sum + file.removed.length, 0),
+      bytes: Buffer.byteLength(diff),
+    },
+    findings,
+    heuristic: assessRisk(files, findings),
+  };
+}
+
+export function capFindings(findings: ChangeFindings): ChangeFindings {
+  return {
+    schemaChange: findings.schemaChange.slice(0, MAX_EVIDENCE_PER_KIND),
+    newIntegration: findings.newIntegration.slice(0, MAX_EVIDENCE_PER_KIND),
+    secret: findings.secret.slice(0, MAX_EVIDENCE_PER_KIND),
+    apiBreaking: findings.apiBreaking.slice(0, MAX_EVIDENCE_PER_KIND),
+  };
+}

@@ -1,0 +1,27 @@
+import type { ArtifactStore } from './artifacts/store.js';
+import type { LocalTarget } from '../targets/local/types.js';
+import type { ReviewAgent } from './review/agent.js';
+import type { TestAgent } from './tests/agent.js';
+import type { ValidationAgent } from './validation/agent.js';
+import type { DeploymentAgent } from './deployment/agent.js';
+import type { Notifier } from './notify/notifier.js';
+import type { HomePaths } from '../config/paths.js';
+
+export interface Agents {
+  review: ReviewAgent;
+  tests: TestAgent;
+  validation: ValidationAgent;
+  deployment: DeploymentAgent;
+}
+
+/** Everything activities touch outside their own code, injected so tests hand in local parts. */
+export interface ActivityDeps {
+  paths: HomePaths;
+  artifacts: ArtifactStore;
+  target: LocalTarget;
+  agents: Agents;
+  notifier: Notifier;
+  /** sha256 of the policy modules' source: the "prompt" of decisions the code makes. */
+  policySha256: string;
+  now: () => Date;
+}

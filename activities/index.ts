@@ -1,0 +1,28 @@
+import type { ActivityDeps } from './deps.js';
+import { prepareChangeActivity } from './change/activity.js';
+import { reviewChangeActivity } from './review/activity.js';
+import { runTestsActivity } from './tests/activity.js';
+import { deployStagingActivity } from './staging/activity.js';
+import { validateStagingActivity } from './validation/activity.js';
+import { assessDeploymentRiskActivity, writeIncidentReportActivity } from './deployment/activity.js';
+import { canaryActivities } from './deployment/canary.js';
+import { recordDecisionActivity } from './audit/recordDecision.js';
+import { notifyActivity } from './notify/activity.js';
+
+/** Every activity the workflow calls, built from injected dependencies (see activities/deps.ts). */
+export function createActivities(deps: ActivityDeps) {
+  return {
+    prepareChange: prepareChangeActivity(deps),
+    reviewChange: reviewChangeActivity(deps),
+    runTests: runTestsActivity(deps),
+    deployStaging: deployStagingActivity(deps),
+    validateStaging: validateStagingActivity(deps),
+    assessDeploymentRisk: assessDeploymentRiskActivity(deps),
+    writeIncidentReport: writeIncidentReportActivity(deps),
+    ...canaryActivities(deps),
+    recordDecision: recordDecisionActivity(deps),
+    notify: notifyActivity(deps),
+  };
+}
+
+export type Activities = ReturnType<typeof createActivities>;

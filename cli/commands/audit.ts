@@ -1,0 +1,66 @@
+import { readEnv } from '../../config/env.js';
+import { prInputSchema, prResultSchema } from '../../workflows/input.js';
+import { helpOption, parseCommandArgs } from '../args.js';
+import { CliError, EXIT, UsageError } from '../errors.js';
+import { connectClient, describeOrExplain } from '../temporal.js';
+import { auditFromHistory, workflowInput } from '../audit/trail.js';
+import type { WorkflowExecutionDescription, WorkflowHandle } from '@temporalio/client';
+import type { temporal } from '@temporalio/proto';
+import { renderAuditMarkdown, type AuditHeader } from '../audit/markdown.js';
+import type { Command } from './command.js';
+
+const spec = {
+  name: 'audit',
+  summary: 'decision records rebuilt from the workflow history, hash chain verified',
+  usage: 'prpilot audit ID [--format json|md]',
+  details: 'Exits 1 if the hash chain does not verify.',
+  options: { ...helpOption, format: { type: 'string' } },
+  positionals: { min: 1, max: 1 },
+} as const;
+
+export const auditCommand: Command = {
+  spec,
+  async run(argv, io) {
+    const { values, positionals } = parseCommandArgs(spec, argv);
+    const format = values.format ?? 'md';
+    if (format !== 'json' && format !== 'md') throw new UsageError(`--format must be json or md (got ${JSON.stringify(format)})`);
+    const workflowId = positionals[0]!;
+    const client = await connectClient(readEnv());
+    const description = await describeOrExplain(client, workflowId);
+    const handle = client.workflow.getHandle(workflowId, description.runId);
+    const history = await handle.fetchHistory();
+    const trail = auditFromHistory(history);
+    const header = await headerFor(description, history, handle);
+    if (format === 'json') {
+      io.out(JSON.stringify({ ...header, chain: trail.chain, records: trail.records, signals: trail.signals }, null, 2));
+    } else {
+      io.out(renderAuditMarkdown(header, trail));
+    }
+    if (!trail.chain.ok) throw new CliError(`hash chain of ${workflowId} does not verify: ${trail.chain.problems.join('; ')}`);
+    return EXIT.ok;
+  },
+};
+
+async function headerFor(
+  description: WorkflowExecutionDescription, history: temporal.api.history.v1.IHistory, handle: WorkflowHandle,
+): Promise<AuditHeader> {
+  const input = prInputSchema.safeParse(workflowInput(history));
+  const result = description.status.name === 'COMPLETED' ? prResultSchema.safeParse(await handle.result()) : null;
+  return {
+    workflowId: description.workflowId,
+    runId: description.runId,
+    status: description.status.name,
+    startTime: description.startTime.toISOString(),
+    closeTime: description.closeTime?.toISOString() ?? null,
+    input: input.success ? {
+      repo: `${input.data.repo.kind}/${input.data.repo.name}`,
+      prNumber: input.data.prNumber,
+      baseSha: input.data.baseSha,
+      headSha: input.data.headSha,
+      title: input.data.title,
+      author: input.data.author,
+      configSource: input.data.configSource,
+    } : null,
+    result: result?.success ? { outcome: result.data.outcome, reason: result.data.reason } : null,
+  };
+}

@@ -1,0 +1,75 @@
+import { readFile } from 'node:fs/promises';
+import { readEnv } from '../../config/env.js';
+import { ConfigError, loadConfig } from '../../config/load.js';
+import { reviewConfigSchema } from '../../config/schema.js';
+import { analyzeDiff } from '../../activities/change/analyze.js';
+import { checkDiffUsable } from '../../activities/change/validateDiff.js';
+import { computeGates } from '../../workflows/policy/gates.js';
+import { agentsFor } from '../../workers/worker.js';
+import { helpOption, jsonOption, parseCommandArgs } from '../args.js';
+import { EXIT, UsageError } from '../errors.js';
+import { resolveChange } from '../resolveChange.js';
+import type { Command } from './command.js';
+
+const MAX_DIFF_FILE_BYTES = 64 * 1024 * 1024;
+
+const spec = {
+  name: 'review',
+  summary: 'dry run: the review agent and the gates on a change, no workflow',
+  usage: 'prpilot review (--repo PATH --base REF --head REF | --diff FILE) [--config F] [--title T] [--json]',
+  details: 'Runs the same review agent and gates as the workflow. --json prints {riskScore, gates, requiresHuman, findings, rationale}.',
+  options: {
+    ...helpOption, ...jsonOption,
+    repo: { type: 'string' }, base: { type: 'string' }, head: { type: 'string' }, diff: { type: 'string' },
+    config: { type: 'string' }, title: { type: 'string' }, description: { type: 'string' },
+  },
+} as const;
+
+export const reviewCommand: Command = {
+  spec,
+  async run(argv, io) {
+    const { values } = parseCommandArgs(spec, argv);
+    const fromRepo = values.repo !== undefined || values.base !== undefined || values.head !== undefined;
+    if (fromRepo === (values.diff !== undefined)) throw new UsageError(`give either --repo/--base/--head or --diff\nusage: ${spec.usage}`);
+    let diff: string;
+    let threshold = reviewConfigSchema.parse({}).riskThreshold;
+    if (values.diff !== undefined) {
+      const raw = await readFile(values.diff).catch((error: NodeJS.ErrnoException) => {
+        throw new UsageError(`--diff ${values.diff}: ${error.code === 'ENOENT' ? 'no such file' : error.message}`);
+      });
+      if (raw.length > MAX_DIFF_FILE_BYTES) throw new UsageError(`--diff ${values.diff}: ${raw.length} bytes is over the ${MAX_DIFF_FILE_BYTES}-byte limit`);
+      const usable = checkDiffUsable(raw, `--diff ${values.diff}`);
+      if (!usable.ok) throw new UsageError(usable.reason);
+      diff = usable.text;
+      if (values.config) threshold = (await loadConfig({ configPath: values.config })).config.review.riskThreshold;
+    } else {
+      for (const flag of ['repo', 'base', 'head'] as const) if (!values[flag]) throw new UsageError(`--${flag} is required with --repo\nusage: ${spec.usage}`);
+      const change = await resolveChange(values.repo!, values.base!, values.head!);
+      diff = change.diff;
+      const loaded = await loadConfig({ configPath: values.config, repoPath: change.repoPath, baseSha: change.baseSha })
+        .catch((error: unknown) => { if (error instanceof ConfigError && !values.config) return null; throw error; });
+      if (loaded) threshold = loaded.config.review.riskThreshold;
+    }
+    const analysis = analyzeDiff(diff);
+    const agents = agentsFor(readEnv(), values.json ? () => undefined : io.err);
+    const run = await agents.review.review({
+      diff, files: analysis.files, title: values.title ?? '', description: values.description ?? '',
+      findings: analysis.findings, heuristic: analysis.heuristic,
+    });
+    const review = run.output;
+    const { gates, reasons } = computeGates({
+      riskScore: review.riskScore, riskThreshold: threshold, findings: analysis.findings, review, agentFailures: [], agentUncertain: [],
+    });
+    const result = { riskScore: review.riskScore, gates, requiresHuman: gates.length > 0, findings: analysis.findings, rationale: review.rationale };
+    if (values.json) {
+      io.out(JSON.stringify({ ...result, reasons, review, agent: run.identity, stats: analysis.stats }, null, 2));
+      return EXIT.ok;
+    }
+    io.out(`risk ${review.riskScore}/10 (threshold ${threshold}) · ${analysis.stats.files} file(s), +${analysis.stats.additions} -${analysis.stats.deletions}`);
+    io.out(gates.length ? `requires a human: ${gates.join(', ')}` : 'no gate fired: would proceed without a human');
+    for (const reason of reasons) io.out(`  - ${reason}`);
+    io.out('', );
+    io.out(review.rationale);
+    return EXIT.ok;
+  },
+};

@@ -1,0 +1,78 @@
+import { z } from 'zod';
+
+/** Every duration is in whole seconds; the names say so. Defaults are the seed's thresholds. */
+const seconds = (min: number) => z.number().int().min(min);
+const fraction = z.number().min(0).max(1);
+
+export const serviceConfigSchema = z.strictObject({
+  name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be lowercase letters, digits and dashes'),
+  /** argv run from the checked-out version's directory; the service must listen on $PORT. */
+  start: z.array(z.string().min(1)).min(1),
+  healthPath: z.string().startsWith('/').default('/health'),
+  /** Paths that must answer 2xx on staging before any traffic is measured. */
+  smokePaths: z.array(z.string().startsWith('/')).default(['/health']),
+  /** Paths the load generator requests, round robin. */
+  trafficPaths: z.array(z.string().startsWith('/')).min(1).default(['/']),
+  startTimeoutSeconds: seconds(1).default(30),
+});
+
+export const testsConfigSchema = z.strictObject({
+  /** argv run from the checked-out head; null means the repo has no test command. */
+  command: z.array(z.string().min(1)).min(1).nullable().default(null),
+  /** lcov report the command writes, relative to the repo root. */
+  coverageReport: z.string().min(1).nullable().default(null),
+  timeoutSeconds: seconds(1).default(600),
+});
+
+export const reviewConfigSchema = z.strictObject({
+  riskThreshold: z.number().int().min(1).max(10).default(7),
+});
+
+export const stagingConfigSchema = z.strictObject({
+  perfWindowSeconds: seconds(1).default(120),
+  requestsPerSecond: z.number().int().min(1).max(2000).default(50),
+  /** production latency ≈ staging latency × factor (staging is smaller than production). */
+  calibrationFactor: z.number().positive().max(10).default(1),
+  maxP99RegressionPercent: z.number().min(0).max(1000).default(20),
+  maxErrorRate: fraction.default(0.005),
+});
+
+export const canaryConfigSchema = z.strictObject({
+  percent: z.number().min(1).max(100).default(5),
+  durationSeconds: seconds(1).default(600),
+  intervalSeconds: seconds(1).default(30),
+  requestsPerSecond: z.number().int().min(1).max(2000).default(100),
+  maxErrorRate: fraction.default(0.005),
+  maxP99Ms: z.number().positive().default(800),
+  /** Fewer canary requests than this in the whole window is inconclusive, which fails closed. */
+  minRequests: z.number().int().min(1).default(20),
+});
+
+export const approvalConfigSchema = z.strictObject({
+  timeoutSeconds: seconds(1).default(86_400),
+  reminderSeconds: seconds(1).default(14_400),
+  /** Empty means anyone but the author may approve. */
+  approvers: z.array(z.string().min(1)).default([]),
+});
+
+export const deployConfigSchema = z.strictObject({
+  target: z.literal('local').default('local'),
+});
+
+export const prpilotConfigSchema = z.strictObject({
+  service: serviceConfigSchema,
+  tests: testsConfigSchema.default(testsConfigSchema.parse({})),
+  review: reviewConfigSchema.default(reviewConfigSchema.parse({})),
+  staging: stagingConfigSchema.default(stagingConfigSchema.parse({})),
+  canary: canaryConfigSchema.default(canaryConfigSchema.parse({})),
+  approval: approvalConfigSchema.default(approvalConfigSchema.parse({})),
+  deploy: deployConfigSchema.default(deployConfigSchema.parse({})),
+}).refine((config) => config.canary.intervalSeconds <= config.canary.durationSeconds, {
+  path: ['canary', 'intervalSeconds'],
+  message: 'must not be longer than canary.durationSeconds',
+});
+
+export type PrpilotConfig = z.infer<typeof prpilotConfigSchema>;
+export type ServiceConfig = z.infer<typeof serviceConfigSchema>;
+export type CanaryConfig = z.infer<typeof canaryConfigSchema>;
+export type StagingConfig = z.infer<typeof stagingConfigSchema>;

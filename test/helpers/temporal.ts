@@ -1,0 +1,68 @@
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { bundleWorkflowCode, DefaultLogger, makeTelemetryFilterString, Runtime, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { mkdtemp } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { temporalBinary } from '../../server/temporalBinaries.js';
+import { startDevServer, type DevServer } from '../../server/devServer.js';
+import { WORKFLOWS_PATH } from '../../workers/worker.js';
+import { addSearchAttributes } from '../../server/searchAttributes.js';
+
+/** The time-skipping test server from scripts/ensure-temporal (a 24 h timer takes milliseconds). */
+export async function timeSkippingEnv(): Promise<TestWorkflowEnvironment> {
+  quietRuntime();
+  const binary = await temporalBinary('test-server');
+  const env = await TestWorkflowEnvironment.createTimeSkipping({
+    server: { executable: binary.path ? { type: 'existing-path', path: binary.path } : { type: 'cached-download' } },
+  });
+  await addSearchAttributes(env.connection, env.namespace ?? 'default');
+  return env;
+}
+
+let bundle: Promise<WorkflowBundleWithSourceMap> | null = null;
+/** The workflow code bundled once per test process. */
+export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
+  bundle ??= bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietLogger });
+  return bundle;
+}
+
+const quietLogger = {
+  log: () => undefined, trace: () => undefined, debug: () => undefined, info: () => undefined,
+  warn: (message: string) => console.warn(message), error: (message: string) => console.error(message),
+};
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+/** A real `temporal server start-dev` on free ports with its own database, for end-to-end tests. */
+export async function startTestDevServer(): Promise<DevServer & { dir: string; cliPath: string }> {
+  const binary = await temporalBinary('cli');
+  if (!binary.path) throw new Error('no Temporal CLI binary: run scripts/ensure-temporal');
+  const dir = await mkdtemp(path.join(tmpdir(), 'prpilot-e2e-server-'));
+  const server = await startDevServer({
+    cliPath: binary.path,
+    dbFile: path.join(dir, 'temporal.sqlite'),
+    logFile: path.join(dir, 'server.log'),
+    port: await freePort(),
+    uiPort: await freePort(),
+    detached: false,
+  });
+  return { ...server, dir, cliPath: binary.path };
+}
+
+let runtimeInstalled = false;
+/** Workflow and worker logs at WARN, so test output shows failures rather than every decision. */
+export function quietRuntime(): void {
+  if (runtimeInstalled) return;
+  runtimeInstalled = true;
+  Runtime.install({ logger: new DefaultLogger('WARN'), telemetryOptions: { logging: { forward: {}, filter: makeTelemetryFilterString({ core: 'ERROR' }) } } });
+}

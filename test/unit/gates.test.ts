@@ -1,0 +1,106 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { ReviewOutput } from '../../activities/review/schema.js';
+import { gateNames, type Gate } from '../../workflows/messages.js';
+import { noFindings, type ChangeFindings } from '../../workflows/policy/detectors/index.js';
+import { computeGates, mergeGates, type GateInput } from '../../workflows/policy/gates.js';
+
+const calmReview: ReviewOutput = {
+  riskScore: 1, securityIssues: [], performanceConcerns: [], coverageGaps: [], apiBreakingChanges: [],
+  rationale: 'small, safe change', confidence: 'high', suggestedGates: [],
+};
+const calm: GateInput = {
+  riskScore: 2, riskThreshold: 7, findings: noFindings(), review: calmReview, agentFailures: [], agentUncertain: [], deploymentRisk: 'LOW',
+};
+const found = (kind: keyof ChangeFindings, file: string): ChangeFindings => ({ ...noFindings(), [kind]: [{ file, line: 3, rule: 'r', excerpt: 'x' }] });
+
+describe('computeGates', () => {
+  it('fires nothing for a calm change', () => {
+    assert.deepEqual(computeGates(calm), { gates: [], reasons: [] });
+  });
+
+  const table: [string, Partial<GateInput>, Gate[]][] = [
+    ['risk at the threshold', { riskScore: 7 }, ['risk_threshold']],
+    ['risk below the threshold', { riskScore: 6 }, []],
+    ['the review scoring at the threshold', { review: { ...calmReview, riskScore: 8 } }, ['risk_threshold']],
+    ['a risk score that is not a number', { riskScore: Number.NaN }, ['risk_threshold']],
+    ['a high security issue', { review: { ...calmReview, securityIssues: [{ severity: 'high', description: 'SQL injection', file: 'a.py', line: 3 }] } }, ['risk_threshold']],
+    ['a critical security issue', { review: { ...calmReview, securityIssues: [{ severity: 'critical', description: 'RCE' }] } }, ['risk_threshold']],
+    ['a medium security issue', { review: { ...calmReview, securityIssues: [{ severity: 'medium', description: 'weak hash' }] } }, []],
+    ['an API break found by code', { findings: found('apiBreaking', 'src/index.ts') }, ['api_breaking']],
+    ['an API break found by the review', { review: { ...calmReview, apiBreakingChanges: [{ description: 'field removed' }] } }, ['api_breaking']],
+    ['a schema change', { findings: found('schemaChange', 'db/migrate/1.rb') }, ['schema_change']],
+    ['a new integration', { findings: found('newIntegration', 'package.json') }, ['new_integration']],
+    ['a secret', { findings: found('secret', '.env') }, ['secret']],
+    ['deployment risk HIGH', { deploymentRisk: 'HIGH' }, ['deploy_risk_high']],
+    ['deployment risk MEDIUM', { deploymentRisk: 'MEDIUM' }, []],
+    ['no deployment verdict yet', { deploymentRisk: null }, []],
+    ['a failed agent', { agentFailures: [{ agent: 'tests', error: 'timeout' }] }, ['agent_failed']],
+    ['a missing review (null)', { review: null }, ['agent_failed']],
+    ['a missing review (absent)', { review: undefined }, ['agent_failed']],
+    ['an unsure agent', { agentUncertain: [{ agent: 'validation', why: 'too little traffic' }] }, ['agent_uncertain']],
+    ['a low-confidence review', { review: { ...calmReview, confidence: 'low' } }, ['agent_uncertain']],
+    ['a gate the review asks for', { review: { ...calmReview, suggestedGates: ['secret', 'new_integration'] } }, ['new_integration', 'secret']],
+  ];
+  for (const [name, change, gates] of table) {
+    it(`${gates.length ? `fires ${gates.join(', ')}` : 'fires nothing'} on ${name}`, () => {
+      const result = computeGates({ ...calm, ...change });
+      assert.deepEqual(result.gates, gates);
+      assert.ok(result.reasons.length >= gates.length);
+    });
+  }
+
+  it('never lets the review lower a gate the code computed', () => {
+    const code: Partial<GateInput>[] = [
+      { findings: found('schemaChange', 'db/migrate/1.rb') },
+      { findings: found('apiBreaking', 'src/index.ts') },
+      { findings: found('newIntegration', 'go.mod') },
+      { findings: found('secret', '.env') },
+      { riskScore: 9 },
+      { deploymentRisk: 'HIGH' },
+      { agentFailures: [{ agent: 'staging', error: 'crashed' }] },
+      { agentUncertain: [{ agent: 'deployment', why: 'no baseline' }] },
+    ];
+    const withAlarmedReview = code.map((c) => computeGates({ ...calm, ...c, review: { ...calmReview, riskScore: 10, confidence: 'low' } }).gates);
+    for (const [i, c] of code.entries()) {
+      const relaxed = computeGates({ ...calm, ...c, review: { ...calmReview, riskScore: 1, confidence: 'high', suggestedGates: [] } });
+      const expected = computeGates({ ...calm, ...c, review: calmReview }).gates;
+      assert.ok(expected.length > 0);
+      assert.deepEqual(relaxed.gates, expected, JSON.stringify(c));
+      for (const gate of expected) assert.ok(withAlarmedReview[i]?.includes(gate));
+    }
+    // The named example: a review with risk 1 and no suggestions cannot remove schema_change.
+    const schema = computeGates({ ...calm, findings: found('schemaChange', 'prisma/schema.prisma'), review: { ...calmReview, riskScore: 1 } });
+    assert.deepEqual(schema.gates, ['schema_change']);
+  });
+
+  it('outputs gates deduplicated in canonical order, one reason per cause naming the file', () => {
+    const result = computeGates({
+      ...calm,
+      riskScore: 9,
+      findings: { ...found('secret', '.env.example'), schemaChange: [{ file: 'db/schema.rb', rule: 'schema-file', excerpt: 't.string' }] },
+      agentFailures: [{ agent: 'tests', error: 'exit 1' }, { agent: 'staging', error: 'boom' }],
+      review: { ...calmReview, confidence: 'low', suggestedGates: ['secret', 'risk_threshold', 'api_breaking'] },
+    });
+    assert.deepEqual(result.gates, ['risk_threshold', 'api_breaking', 'schema_change', 'secret', 'agent_failed', 'agent_uncertain']);
+    assert.deepEqual(result.gates, gateNames.filter((g) => result.gates.includes(g)));
+    assert.equal(result.reasons.length, 7);
+    assert.ok(result.reasons.some((r) => r.includes('.env.example:3')));
+    assert.ok(result.reasons.some((r) => r.includes('db/schema.rb')));
+    assert.ok(result.reasons.some((r) => r.includes('tests agent failed: exit 1')));
+    assert.ok(result.reasons.some((r) => r === 'review agent asks for api_breaking'));
+  });
+
+  it('summarises long evidence lists', () => {
+    const many = Array.from({ length: 5 }, (_, i) => ({ file: `m/${i}.sql`, rule: 'migration', excerpt: '' }));
+    const [reason] = computeGates({ ...calm, findings: { ...noFindings(), schemaChange: many } }).reasons;
+    assert.equal(reason, 'schema change: migration in m/0.sql, migration in m/1.sql, migration in m/2.sql and 2 more');
+  });
+});
+
+describe('mergeGates', () => {
+  it('unions, deduplicates and orders canonically', () => {
+    assert.deepEqual(mergeGates(['secret', 'risk_threshold'], ['agent_failed', 'secret'], []), ['risk_threshold', 'secret', 'agent_failed']);
+    assert.deepEqual(mergeGates(), []);
+  });
+});

@@ -1,0 +1,214 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Worker } from '@temporalio/worker';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { WorkflowHandle } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { prToProduction } from '../../workflows/prToProduction.js';
+import { approveSignal, rejectSignal, revisionPushedSignal, statusQuery, type PipelineStatus } from '../../workflows/messages.js';
+import type { Activities } from '../../activities/index.js';
+import { timeSkippingEnv, workflowBundle } from '../helpers/temporal.js';
+import { cleanReview, failing, fakeActivities, noFindings, prInput, type Calls } from './fakes.js';
+
+let env: TestWorkflowEnvironment;
+before(async () => { env = await timeSkippingEnv(); });
+after(async () => { await env?.teardown(); });
+
+let counter = 0;
+async function run<T>(
+  activities: Activities,
+  input: ReturnType<typeof prInput>,
+  body: (handle: WorkflowHandle<typeof prToProduction>) => Promise<T>,
+): Promise<T> {
+  const taskQueue = `test-${++counter}`;
+  const worker = await Worker.create({
+    connection: env.nativeConnection, taskQueue, workflowBundle: await workflowBundle(), activities,
+  });
+  return worker.runUntil(async () => {
+    const handle = await env.client.workflow.start(prToProduction, { taskQueue, workflowId: `wf-${counter}`, args: [input] });
+    return body(handle);
+  });
+}
+
+async function until(handle: WorkflowHandle, predicate: (status: PipelineStatus) => boolean): Promise<PipelineStatus> {
+  for (let i = 0; i < 400; i++) {
+    const status = await handle.query(statusQuery);
+    if (predicate(status)) return status;
+    await sleep(50);
+  }
+  throw new Error(`condition not reached; last status ${JSON.stringify(await handle.query(statusQuery))}`);
+}
+
+const schemaFindings = { ...noFindings, schemaChange: [{ file: 'migrations/002.sql', line: 1, rule: 'sql-ddl', excerpt: 'ALTER TABLE orders' }] };
+const withSchemaChange = (base: Calls | null = null) => {
+  void base;
+  return fakeActivities({
+    async prepareChange() {
+      return { diffSha256: 'a'.repeat(64), stats: { files: 1, binaryFiles: 0, additions: 2, deletions: 0, bytes: 80 }, findings: schemaFindings, heuristic: { score: 3, factors: [] }, paths: ['migrations/002.sql'] };
+    },
+  });
+};
+
+describe('prToProduction on the time-skipping server', { timeout: 120_000 }, () => {
+  it('deploys a clean PR after its 10-minute canary, with a verified decision chain', async () => {
+    const { activities, calls } = fakeActivities();
+    const result = await run(activities, prInput(), (handle) => handle.result());
+    assert.equal(result.outcome, 'deployed');
+    assert.deepEqual(result.gates, []);
+    assert.equal(calls.promoteCanary?.length, 1);
+    assert.equal(calls.rollbackCanary, undefined);
+    assert.equal(calls.stopDeployment?.length, 1, 'deploy processes are stopped at the end');
+    // 10 minutes at 30-second intervals: the canary was judged repeatedly, in simulated time.
+    assert.ok((calls.canaryStats?.length ?? 0) >= 20);
+    assert.ok(result.decisions >= 7);
+    assert.equal(result.tokens.input, 50, 'tokens of the five fake agent decisions are summed');
+  });
+
+  it('holds a schema change for a human and expires after 24 h, with reminders', async () => {
+    const { activities, calls } = withSchemaChange();
+    const result = await run(activities, prInput(), async (handle) => {
+      const status = await until(handle, (s) => s.awaitingApproval);
+      assert.deepEqual(status.gates, ['schema_change']);
+      assert.match(status.approvalRequest?.reasons.join(' ') ?? '', /migrations\/002\.sql/);
+      return handle.result();
+    });
+    assert.equal(result.outcome, 'expired');
+    assert.equal(calls.startCanary, undefined, 'never deployed');
+    const reminders = (calls.notify ?? []).filter(([n]) => (n as { event: string }).event === 'approval_reminder');
+    assert.equal(reminders.length, 5, '24 h with a reminder every 4 h');
+  });
+
+  it('ignores an approval by the author and by someone outside the approvers list', async () => {
+    const { activities, calls } = withSchemaChange();
+    const input = prInput({ config: { approval: { approvers: ['carol'] } } });
+    const result = await run(activities, input, async (handle) => {
+      await until(handle, (s) => s.awaitingApproval);
+      await handle.signal(approveSignal, { by: 'alice' });
+      await handle.signal(approveSignal, { by: 'mallory', reason: 'lgtm' });
+      await handle.signal(approveSignal, { by: '' });
+      const status = await until(handle, (s) => s.approvals.length === 3);
+      assert.equal(status.awaitingApproval, true, 'still waiting');
+      assert.deepEqual(status.approvals.map((a) => a.accepted), [false, false, false]);
+      assert.match(status.approvals[0]!.why, /author/);
+      assert.match(status.approvals[1]!.why, /approvers list/);
+      assert.match(status.approvals[2]!.why, /invalid approve payload/);
+      await handle.signal(approveSignal, { by: 'carol', reason: 'migration reviewed' });
+      return handle.result();
+    });
+    assert.equal(result.outcome, 'deployed');
+    assert.equal(result.approvedBy, 'carol');
+    assert.equal(calls.promoteCanary?.length, 1);
+  });
+
+  it('ends rejected on a reject signal', async () => {
+    const { activities, calls } = withSchemaChange();
+    const result = await run(activities, prInput(), async (handle) => {
+      await until(handle, (s) => s.awaitingApproval);
+      await handle.signal(rejectSignal, { by: 'carol', reason: 'needs a backfill plan' });
+      return handle.result();
+    });
+    assert.equal(result.outcome, 'rejected');
+    assert.match(result.reason, /carol: needs a backfill plan/);
+    assert.equal(calls.startCanary, undefined);
+  });
+
+  it('does not count an approval sent before any approval was requested', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => { release = resolve; });
+    const base = withSchemaChange();
+    const { activities } = fakeActivities({
+      ...pick(base.activities, 'prepareChange'),
+      async runTests() { await gate; return fakeActivities().activities.runTests({} as never); },
+    });
+    const result = await run(activities, prInput(), async (handle) => {
+      await until(handle, (s) => s.stage === 'tests');
+      await handle.signal(approveSignal, { by: 'carol' });
+      await until(handle, (s) => s.approvals.length === 1);
+      release();
+      const status = await until(handle, (s) => s.awaitingApproval);
+      assert.equal(status.approvals[0]!.accepted, false);
+      assert.match(status.approvals[0]!.why, /no approval is pending/);
+      return handle.result();
+    });
+    assert.equal(result.outcome, 'expired');
+  });
+
+  it('restarts from review when a revision is pushed mid-stage, and deploys the new head only', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => { release = resolve; });
+    let firstTestRun = true;
+    const { activities, calls } = fakeActivities({
+      async runTests() {
+        if (firstTestRun) { firstTestRun = false; await gate; }
+        return fakeActivities().activities.runTests({} as never);
+      },
+    });
+    const newHead = 'e'.repeat(40);
+    const result = await run(activities, prInput(), async (handle) => {
+      await until(handle, (s) => s.stage === 'tests');
+      await handle.signal(revisionPushedSignal, { headSha: newHead });
+      await until(handle, (s) => s.attempt === 2);
+      release();
+      return handle.result();
+    });
+    assert.equal(result.outcome, 'deployed');
+    assert.equal(result.headSha, newHead);
+    const prepared = (calls.prepareChange ?? []).map(([input]) => (input as { headSha: string }).headSha);
+    assert.deepEqual(prepared, ['d'.repeat(40), newHead]);
+    const canaryHeads = (calls.startCanary ?? []).map(([input]) => (input as { headSha: string }).headSha);
+    assert.deepEqual(canaryHeads, [newHead], 'nothing of the old head was deployed');
+  });
+
+  it('asks a human when an agent keeps failing after retries, and never deploys on its own', async () => {
+    const { activities, calls } = fakeActivities({
+      async reviewChange() { throw ApplicationFailure.nonRetryable('model unavailable', 'ModelError'); },
+    });
+    const result = await run(activities, prInput(), async (handle) => {
+      const status = await until(handle, (s) => s.awaitingApproval);
+      assert.ok(status.gates.includes('agent_failed'));
+      return handle.result();
+    });
+    assert.equal(result.outcome, 'expired');
+    assert.equal(calls.startCanary, undefined);
+  });
+
+  it('rolls back a failing canary at the first bad interval and writes an incident report', async () => {
+    const { activities, calls } = fakeActivities({ async canaryStats() { return { canary: failing, stable: failing }; } });
+    const result = await run(activities, prInput(), (handle) => handle.result());
+    assert.equal(result.outcome, 'rolled_back');
+    assert.equal(calls.canaryStats?.length, 1, 'rolled back at the first interval, not after 10 minutes');
+    assert.equal(calls.rollbackCanary?.length, 1);
+    assert.equal(calls.promoteCanary, undefined);
+    assert.equal(result.incidentReportSha256, 'c'.repeat(64));
+    assert.equal(calls.stopDeployment?.length, 1);
+  });
+
+  it('fails closed when the canary never sees enough traffic to judge', async () => {
+    const quiet = { requests: 3, errors: 0, errorRate: 0, p50Ms: 5, p99Ms: 9 };
+    const { activities, calls } = fakeActivities({ async canaryStats() { return { canary: quiet, stable: quiet }; } });
+    const result = await run(activities, prInput(), (handle) => handle.result());
+    assert.equal(result.outcome, 'rolled_back');
+    assert.match(result.reason, /inconclusive/);
+    assert.equal(calls.promoteCanary, undefined);
+  });
+
+  it('escalates when the review agent is unsure or finds an API break, whatever its risk score', async () => {
+    const { activities } = fakeActivities({
+      async reviewChange() {
+        return { review: { ...cleanReview, riskScore: 1, confidence: 'low' as const, apiBreakingChanges: [{ description: 'removed GET /v1/orders' }] }, decision: (await fakeActivities().activities.reviewChange({} as never)).decision };
+      },
+    });
+    const result = await run(activities, prInput(), async (handle) => {
+      const status = await until(handle, (s) => s.awaitingApproval);
+      assert.ok(status.gates.includes('api_breaking'));
+      assert.ok(status.gates.includes('agent_uncertain'));
+      return handle.result();
+    });
+    assert.equal(result.outcome, 'expired');
+  });
+});
+
+function pick<K extends keyof Activities>(activities: Activities, ...keys: K[]): Pick<Activities, K> {
+  return Object.fromEntries(keys.map((key) => [key, activities[key]])) as Pick<Activities, K>;
+}

@@ -1,0 +1,47 @@
+import { Connection } from '@temporalio/client';
+import { NativeConnection, type Worker } from '@temporalio/worker';
+import type { PrpilotEnv } from '../config/env.js';
+import { homePaths } from '../config/paths.js';
+import type { ActivityDeps } from '../activities/deps.js';
+import { reapOrphans } from '../targets/local/target.js';
+import { missingSearchAttributes } from '../server/searchAttributes.js';
+import { agentsFor, createDeps, createPrpilotWorker } from './worker.js';
+
+export class WorkerSetupError extends Error {}
+
+export interface WorkerRuntime {
+  worker: Worker;
+  deps: ActivityDeps;
+  connection: NativeConnection;
+  /** Stops every deploy process this worker started and closes the connection. Call after run(). */
+  cleanup(): Promise<void>;
+}
+
+/** A worker ready to run against `address`, after checking the namespace is set up. */
+export async function createWorkerRuntime(env: PrpilotEnv, options: { address?: string; log?: (line: string) => void } = {}): Promise<WorkerRuntime> {
+  const address = options.address ?? env.TEMPORAL_ADDRESS;
+  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const connection = await NativeConnection.connect({ address }).catch((error: Error) => {
+    throw new WorkerSetupError(`cannot reach Temporal at ${address}: ${error.message}\nstart one with \`prpilot dev\`, or set TEMPORAL_ADDRESS`);
+  });
+  const client = await Connection.connect({ address });
+  const missing = await missingSearchAttributes(client, env.TEMPORAL_NAMESPACE).finally(() => client.close());
+  if (missing.length > 0) {
+    await connection.close();
+    throw new WorkerSetupError(`namespace ${env.TEMPORAL_NAMESPACE} lacks the search attributes ${missing.join(', ')}: run \`prpilot setup\` first`);
+  }
+  const paths = homePaths();
+  const reaped = await reapOrphans(paths.deployments);
+  if (reaped.length > 0) log(`prpilot worker: stopped processes left by a crashed worker: ${reaped.join(', ')}`);
+  const deps = await createDeps(paths, agentsFor(env, log));
+  const worker = await createPrpilotWorker({ connection, namespace: env.TEMPORAL_NAMESPACE, taskQueue: env.PRPILOT_TASK_QUEUE, deps });
+  return {
+    worker,
+    deps,
+    connection,
+    async cleanup() {
+      await deps.target.stopAll();
+      await connection.close();
+    },
+  };
+}

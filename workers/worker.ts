@@ -1,0 +1,59 @@
+import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { fileURLToPath } from 'node:url';
+import { createActivities } from '../activities/index.js';
+import { createArtifactStore } from '../activities/artifacts/store.js';
+import { createOfflineAgents } from '../activities/agents.js';
+import { createFileNotifier } from '../activities/notify/notifier.js';
+import type { ActivityDeps, Agents } from '../activities/deps.js';
+import { createLocalTarget } from '../targets/local/target.js';
+import { homePaths, type HomePaths } from '../config/paths.js';
+import type { PrpilotEnv } from '../config/env.js';
+import { policySourceSha256 } from './policyHash.js';
+
+export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
+
+/** The real dependencies: this machine's artifact store, local deploy target and notifier. */
+export async function createDeps(paths: HomePaths = homePaths(), agents: Agents = createOfflineAgents()): Promise<ActivityDeps> {
+  return {
+    paths,
+    artifacts: createArtifactStore(paths.artifacts),
+    target: createLocalTarget({ stateDir: paths.deployments, logDir: paths.logs }),
+    agents,
+    notifier: createFileNotifier(paths.notifications),
+    policySha256: await policySourceSha256(),
+    now: () => new Date(),
+  };
+}
+
+export function agentsFor(env: PrpilotEnv, log: (line: string) => void = console.error): Agents {
+  if (env.llm === 'anthropic') {
+    log('prpilot: the Claude agents are not in this build yet; using the offline agents (set PRPILOT_LLM=offline to silence this)');
+  } else {
+    log('prpilot: no ANTHROPIC_API_KEY set: using the offline agents (deterministic heuristics, no network)');
+  }
+  return createOfflineAgents();
+}
+
+/**
+ * Worker options chosen for a 2-core machine running many mostly-waiting PR workflows: the cache
+ * keeps waiting workflows warm, activity slots bound concurrent deploys and test runs.
+ */
+export async function createPrpilotWorker(options: {
+  connection: NativeConnection;
+  namespace: string;
+  taskQueue: string;
+  deps: ActivityDeps;
+  overrides?: Partial<WorkerOptions>;
+}): Promise<Worker> {
+  return Worker.create({
+    connection: options.connection,
+    namespace: options.namespace,
+    taskQueue: options.taskQueue,
+    workflowsPath: WORKFLOWS_PATH,
+    activities: createActivities(options.deps),
+    maxConcurrentActivityTaskExecutions: 20,
+    maxConcurrentLocalActivityExecutions: 50,
+    maxCachedWorkflows: 500,
+    ...options.overrides,
+  });
+}

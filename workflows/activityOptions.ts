@@ -1,0 +1,61 @@
+/**
+ * Timeouts and retries per kind of work: an agent call, a test run, a deploy step and a bookkeeping
+ * step fail differently. Temporal owns every retry; nothing below retries on its own.
+ */
+import { proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
+import type { Activities } from '../activities/index.js';
+import type { PrpilotConfig } from '../config/schema.js';
+
+const seconds = (n: number) => `${Math.ceil(n)} seconds`;
+
+export function activitiesFor(config: PrpilotConfig) {
+  const quick = proxyActivities<Activities>({
+    startToCloseTimeout: '2 minutes',
+    retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 3 },
+  });
+  const agent = proxyActivities<Activities>({
+    startToCloseTimeout: '5 minutes',
+    retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 3 },
+  });
+  const tests = proxyActivities<Activities>({
+    startToCloseTimeout: seconds(config.tests.timeoutSeconds + 120),
+    heartbeatTimeout: '30 seconds',
+    retry: { initialInterval: '5 seconds', maximumAttempts: 2 },
+  });
+  const staging = proxyActivities<Activities>({
+    startToCloseTimeout: seconds(config.staging.perfWindowSeconds * 2 + config.service.startTimeoutSeconds * 2 + 180),
+    heartbeatTimeout: '30 seconds',
+    retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumAttempts: 3 },
+  });
+  const deploy = proxyActivities<Activities>({
+    startToCloseTimeout: seconds(config.service.startTimeoutSeconds * 2 + 60),
+    heartbeatTimeout: '30 seconds',
+    retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 3 },
+  });
+  // Rollback and teardown must eventually happen: they keep retrying far longer than anything else.
+  const mustFinish = proxyActivities<Activities>({
+    startToCloseTimeout: '2 minutes',
+    retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 30 },
+  });
+  const local = proxyLocalActivities<Activities>({
+    startToCloseTimeout: '10 seconds',
+    retry: { initialInterval: '1 second', maximumAttempts: 5 },
+  });
+  return {
+    prepareChange: quick.prepareChange,
+    reviewChange: agent.reviewChange,
+    runTests: tests.runTests,
+    deployStaging: staging.deployStaging,
+    validateStaging: agent.validateStaging,
+    assessDeploymentRisk: agent.assessDeploymentRisk,
+    writeIncidentReport: agent.writeIncidentReport,
+    startCanary: deploy.startCanary,
+    canaryStats: quick.canaryStats,
+    promoteCanary: deploy.promoteCanary,
+    rollbackCanary: mustFinish.rollbackCanary,
+    stopDeployment: mustFinish.stopDeployment,
+    notify: quick.notify,
+    recordDecision: local.recordDecision,
+  };
+}
+export type PipelineActivities = ReturnType<typeof activitiesFor>;

@@ -1,0 +1,1 @@
+export { prToProduction } from './prToProduction.js';

@@ -1,0 +1,34 @@
+/**
+ * Who may approve or reject. Pure: the workflow applies it to every signal it receives.
+ * - Nothing is approved unless an approval is pending (an early approval does not count later).
+ * - The PR's author can never approve their own change; the author may withdraw it (reject).
+ * - With an approvers list, only people on it count.
+ */
+export interface ApprovalRules {
+  author: string;
+  approvers: string[];
+  awaitingApproval: boolean;
+  stage: string;
+}
+
+export type Ruling = { accepted: true; why: string } | { accepted: false; why: string };
+
+export function ruleOnApproval(kind: 'approve' | 'reject', by: string, rules: ApprovalRules): Ruling {
+  if (!rules.awaitingApproval) {
+    return { accepted: false, why: `no approval is pending (stage: ${rules.stage})` };
+  }
+  const isAuthor = sameUser(by, rules.author);
+  if (kind === 'approve' && isAuthor) {
+    return { accepted: false, why: `${by} is the author of this PR and cannot approve it` };
+  }
+  const listed = rules.approvers.some((approver) => sameUser(approver, by));
+  if (rules.approvers.length > 0 && !listed && !(kind === 'reject' && isAuthor)) {
+    return { accepted: false, why: `${by} is not in the approvers list (${rules.approvers.join(', ')})` };
+  }
+  return { accepted: true, why: kind === 'approve' ? `approved by ${by}` : `rejected by ${by}` };
+}
+
+/** User names compare case-insensitively and without surrounding space (GitHub logins do). */
+function sameUser(a: string, b: string): boolean {
+  return a.trim().toLowerCase() === b.trim().toLowerCase();
+}

@@ -1,0 +1,126 @@
+/**
+ * New service integration: the change starts talking to an external service.
+ *
+ *  1. `new-dependency`: a manifest gains a dependency whose name names a service (see services.ts:
+ *     cloud, payments, email/SMS, queues, observability/analytics, datastores/search, auth, LLM APIs,
+ *     SaaS APIs). A dependency also removed somewhere in the diff is a version bump or a move, not new.
+ *     A dependency that names no service (a utility such as lodash) does not count.
+ *  2. `client-construction`: code constructs or initialises a client of such a service — `new Stripe(`,
+ *     `new S3Client(`, `boto3.client(`, `Sentry.init(`, `nodemailer.createTransport(`,
+ *     `Stripe::StripeClient.new`, `s3.NewFromConfig(`, `OpenAI(api_key=…)`, `stripe.api_key = …`.
+ *  3. `service-endpoint`: code or config points at a service's host (`https://eu.i.posthog.com`,
+ *     `in.logs.betterstack.com`), or a new file calls an absolute external URL with an HTTP client.
+ * Lines moved unchanged from elsewhere in the diff are not new; tests and docs never count.
+ */
+import type { DiffFile, DiffLine } from '../diff.js';
+import { codeLines, evidence, squash, squashedSet, type Evidence } from './lines.js';
+import { dependencyKey, manifestParser } from './manifests.js';
+import { isCode, isDocPath, isGenerated, isLocale, isLockfile, isTestPath } from './paths.js';
+import { clientOf, serviceIn, tokens } from './services.js';
+
+const CONSTRUCTION: RegExp[] = [
+  /\bnew\s+([A-Za-z_$][\w$.]*)\s*[(<]/g, // JS/TS, Java, C#, PHP
+  /\b([A-Z]\w*(?:::[A-Z]\w*)*)(?:\.|::)(?:new|configure|setup)\b/g, // Ruby, Rust
+  /\b([A-Za-z_$][\w$]*(?:(?:\.|::)[A-Za-z_$][\w$]*)*)(?:\.|::)(?:client|resource|Client|Session|connect|init|initialize|configure|setup|setApiKey|set_api_key|create[A-Z_]\w*|Create\w+|New\w*|Dial\w*)\s*\(/g,
+  /(?:=|return|:)\s*([A-Z][A-Za-z0-9]*)\s*\(/g, // Python/Go-style constructor call: `client = OpenAI(…)`
+  /\brequire\(\s*['"]([^'"]+)['"]\s*\)\s*\(/g, // `require('stripe')(key)`
+  /\b([A-Za-z_][\w.]*)\.(?:api_key|apiKey|access_token)\s*=/g, // `stripe.api_key = …`
+];
+
+const URL_IN_TEXT = /\bhttps?:\/\/([a-z0-9.-]+\.[a-z]{2,})(\/[^\s'"`)]*)?/gi;
+/** Pages for people (docs, dashboards, consoles, status), not endpoints code talks to. */
+const HUMAN_PAGE = /^(docs|developers?|dashboard|console|portal|app|www|status|help|support|blog)\./;
+const HTTP_CALL = /\b(fetch|axios|got|ky|request|requests|httpx|urllib|HTTParty|Faraday|RestClient|http\.(Get|Post|NewRequest)|WebClient|HttpClient)\b/;
+const LOCAL_HOST = /(^|\.)(localhost|example\.(com|org|net)|test|local|internal|w3\.org|json-schema\.org|schema\.org|github\.com|githubusercontent\.com|npmjs\.(org|com)|pypi\.org)$|^(127\.|0\.0\.0\.0|10\.|192\.168\.)/;
+
+export function detectNewIntegration(files: DiffFile[]): Evidence[] {
+  const known = alreadyUsed(files);
+  const removedEverywhere = squashedSet(files, 'removed');
+  const found: Evidence[] = [];
+  for (const file of files) {
+    if (file.binary || isTestPath(file.path) || isDocPath(file.path) || isLockfile(file.path) || isLocale(file.path)
+      || isGenerated(file.path)) continue;
+    const fresh = codeLines(file.added, file.path).filter((l) => !removedEverywhere.has(squash(l.text)));
+    const parse = manifestParser(file.path);
+    if (parse) found.push(...newDependencies(file.path, fresh, parse, known));
+    else found.push(...wiring(file, fresh, known));
+  }
+  return found;
+}
+
+interface Known { dependencies: Set<string>; services: Set<string>; endpointKeys: Set<string> }
+
+/**
+ * What the removed lines show the project already used: a dependency removed and added back is a bump,
+ * a service whose SDK or client was removed is being migrated (aws-sdk → @aws-sdk/client-s3,
+ * `new S3(` → `new S3Client(`), and a setting that pointed at a URL before is being re-pointed.
+ */
+function alreadyUsed(files: DiffFile[]): Known {
+  const known: Known = { dependencies: new Set(), services: new Set(), endpointKeys: new Set() };
+  for (const f of files) {
+    const parse = manifestParser(f.path);
+    for (const l of f.removed) {
+      const name = parse?.(l.text);
+      if (name) known.dependencies.add(dependencyKey(name));
+      const service = name ? serviceIn(name) : constructedService(l.text);
+      if (service) known.services.add(service);
+      const key = endpointKey(l.text);
+      if (key) known.endpointKeys.add(key);
+    }
+  }
+  return known;
+}
+
+function newDependencies(path: string, lines: DiffLine[], parse: (t: string) => string | null, known: Known): Evidence[] {
+  const out: Evidence[] = [];
+  for (const l of lines) {
+    const name = parse(l.text);
+    const service = name ? serviceIn(name) : null;
+    if (name && service && !known.dependencies.has(dependencyKey(name)) && !known.services.has(service)) {
+      out.push(evidence(path, l, 'new-dependency'));
+    }
+  }
+  return out;
+}
+
+/** At most one client construction and one endpoint per file: enough to name the file in a reason. */
+function wiring(file: DiffFile, lines: DiffLine[], known: Known): Evidence[] {
+  const out: Evidence[] = [];
+  const construction = isCode(file.path) ? lines.find((l) => {
+    const service = constructedService(l.text);
+    return service !== null && !known.services.has(service);
+  }) : undefined;
+  if (construction) out.push(evidence(file.path, construction, 'client-construction'));
+  const newModule = isCode(file.path) && file.status === 'added';
+  const endpoint = lines.find((l) => pointsAtService(l.text, newModule) && !known.endpointKeys.has(endpointKey(l.text) ?? ''));
+  if (endpoint) out.push(evidence(file.path, endpoint, 'service-endpoint'));
+  return out;
+}
+
+/** The service whose client the line constructs, if any. */
+function constructedService(text: string): string | null {
+  for (const re of CONSTRUCTION) {
+    for (const m of text.matchAll(re)) {
+      const callee = m[1] ?? '';
+      const service = callee.includes('/') ? serviceIn(callee) : clientOf(callee); // a package name, or a client
+      if (service) return service;
+    }
+  }
+  return null;
+}
+
+/** `googleTokenURL = "https://…"` → `googleTokenURL=`: the setting a URL is assigned to. */
+function endpointKey(text: string): string | null {
+  const at = text.search(/https?:\/\//);
+  return at > 0 ? squash(text.slice(0, at)).replace(/["'`]+$/, '') || null : null;
+}
+
+function pointsAtService(text: string, newModule: boolean): boolean {
+  for (const m of text.matchAll(URL_IN_TEXT)) {
+    const host = (m[1] ?? '').toLowerCase();
+    if (LOCAL_HOST.test(host) || HUMAN_PAGE.test(host) || /^\/docs?\b/.test(m[2] ?? '')) continue;
+    if (tokens(host).some((t) => serviceIn(t) !== null)) return true;
+    if (newModule && HTTP_CALL.test(text)) return true;
+  }
+  return false;
+}

@@ -1,0 +1,67 @@
+/**
+ * What kind of file a path is, from the path alone. Shared by the detectors and the risk heuristic.
+ * Conventions across ecosystems, never names from one project.
+ */
+
+const TEST_DIRS = /(^|\/)(tests?|spec|specs|__tests__|__mocks__|__mock__|mocks?|fixtures?|testdata|test-?utils|e2e|cypress|playwright)(\/|$)/i;
+const TEST_FILES = /(^|\/)(test_[^/]*\.py|[^/]*_test\.(py|go|rb|exs?)|[^/]*[._-](test|spec)s?\.[cm]?[jt]sx?|[^/]*_spec\.rb|[^/]*Tests?\.(java|kt|cs|swift)|conftest\.py)$/i;
+const DOC_FILES = /\.(md|mdx|markdown|rst|adoc|rtf)$/i;
+const DOC_NAMES = /(^|\/)(README|CHANGELOG|CHANGES|HISTORY|LICEN[CS]E|NOTICE|AUTHORS|CONTRIBUTORS|CONTRIBUTING|COPYING)[^/]*$/i;
+const DOC_DIRS = /(^|\/)(docs?|documentation)(\/|$)/i;
+const LOCKFILES = /(^|\/)(package-lock\.json|npm-shrinkwrap\.json|pnpm-lock\.yaml|yarn\.lock|bun\.lockb?|Gemfile\.lock|go\.sum|poetry\.lock|uv\.lock|Pipfile\.lock|Cargo\.lock|composer\.lock|mix\.lock|pubspec\.lock|packages\.lock\.json|gradle\.lockfile)$/;
+const VENDORED = /(^|\/)(vendor|vendors|node_modules|third_party|third-party|bower_components|site-packages|patches)\/|\.(patch|diff)$/;
+const CI = /(^|\/)(\.github|\.gitlab|\.circleci|\.buildkite|\.husky)\/|(^|\/)(\.gitlab-ci\.yml|Jenkinsfile|azure-pipelines\.ya?ml|\.travis\.yml)$/;
+const GENERATED = /(^|\/)(dist|build|vendor|node_modules|generated|__generated__|__snapshots__)(\/|$)|(\.min\.(js|css)|\.map|\.snap|\.pb\.go|_pb2\.py|\.generated\.\w+|[._-]gen\.\w+|(^|\/)gen\.go)$/i;
+const STYLE_FILES = /\.(css|scss|sass|less|styl)$/i;
+const LOCALE = /(^|\/)(locales?|i18n|l10n|lang|translations?)(\/|$)|\.(po|pot|xliff?)$/i;
+const CODE = /\.([cm]?[jt]sx?|py|rb|go|rs|java|kt|kts|scala|cs|php|ex|exs|swift|vue|svelte|erb|sh|bash)$/i;
+
+export const isTestPath = (path: string): boolean => TEST_DIRS.test(path) || TEST_FILES.test(path);
+export const isDocPath = (path: string): boolean => DOC_FILES.test(path) || DOC_NAMES.test(path) || (DOC_DIRS.test(path) && !CODE.test(path));
+export const isLockfile = (path: string): boolean => LOCKFILES.test(path);
+/** CI pipelines and repository automation: not part of what is deployed. */
+export const isCiPath = (path: string): boolean => CI.test(path);
+/** Third-party code copied into the repo, or patches to it: not this project's change to judge. */
+export const isVendored = (path: string): boolean => VENDORED.test(path);
+export const isGenerated = (path: string): boolean => GENERATED.test(path);
+export const isStyle = (path: string): boolean => STYLE_FILES.test(path);
+export const isLocale = (path: string): boolean => LOCALE.test(path);
+export const isCode = (path: string): boolean => CODE.test(path);
+
+/** Migration files of any tool: Django, Alembic, Rails, Knex, TypeORM, Sequelize, Ecto, Laravel, Flyway, go-migrate… */
+export function isMigrationPath(path: string): boolean {
+  return isMigrationDirectory(path) || (!isDocPath(path) && !isTestPath(path) && /(^|\/)[^/]*migration[^/]*\.\w+$/i.test(path));
+}
+
+/** A file inside a migrations directory, or named as a versioned migration by its tool. */
+export function isMigrationDirectory(path: string): boolean {
+  if (isDocPath(path) || isTestPath(path)) return false;
+  return /(^|\/)[^/]*migrat[^/]*\//i.test(path) // a migrations/, db/migrate/, knex_migrations/ … directory
+    || /(^|\/)(alembic|changelogs?|liquibase|flyway)\//i.test(path)
+    || /(^|\/)V\d+(_\d+)*__\w+\.sql$/.test(path) // Flyway
+    || /\.(up|down)\.sql$/i.test(path); // go-migrate, dbmate
+}
+
+/** Whole-file schema definitions: every code line is DDL or model metadata. */
+export function isSchemaFile(path: string): boolean {
+  return /\.prisma$/i.test(path)
+    || /(^|\/)db\/(schema\.rb|structure\.sql)$/.test(path)
+    || (/\.sql$/i.test(path) && /(schema|structure|ddl|migrat|patch|tables?)/i.test(path));
+}
+
+export type Language = 'js' | 'py' | 'go' | 'rb' | 'rs' | 'java' | 'cs' | 'php' | 'sql' | 'graphql' | 'other';
+
+export function languageOf(path: string): Language {
+  const ext = /\.([a-z0-9]+)$/i.exec(path)?.[1]?.toLowerCase() ?? '';
+  if (/^[cm]?[jt]sx?$|^vue$|^svelte$/.test(ext)) return 'js';
+  if (ext === 'py') return 'py';
+  if (ext === 'go') return 'go';
+  if (ext === 'rb' || ext === 'rake') return 'rb';
+  if (ext === 'rs') return 'rs';
+  if (/^(java|kt|kts|scala)$/.test(ext)) return 'java';
+  if (ext === 'cs') return 'cs';
+  if (ext === 'php') return 'php';
+  if (ext === 'sql') return 'sql';
+  if (ext === 'graphql' || ext === 'gql' || ext === 'graphqls') return 'graphql';
+  return 'other';
+}

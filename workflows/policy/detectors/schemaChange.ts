@@ -1,0 +1,88 @@
+/**
+ * Schema change: the change alters what runs against the database or what the schema definition says.
+ *
+ *  1. A migration file (any tool: a `*migrat*` directory, Alembic versions, Flyway `V1__x.sql`,
+ *     `*.up.sql`, Liquibase changelogs) or a whole-file schema (`*.prisma`, `db/schema.rb`,
+ *     `structure.sql`, schema/DDL `.sql` files) with at least one changed code line other than imports.
+ *     Comment-only and whitespace-only edits, and lines merely moved within the file, do not count. A
+ *     code file that is a migration only by its name (`migrations.go`) must change an operation.
+ *  2. Any other `.sql` file whose changed code has DDL or row-rewriting DML.
+ *  3. ORM model metadata in code: Django/SQLAlchemy fields, TypeORM/JPA column decorators, Sequelize
+ *     types, Drizzle tables and, in files under a db/schema/models path, Drizzle-style column builders,
+ *     GORM tags; and DDL statements embedded in application code.
+ * Test and documentation files never count.
+ */
+import type { DiffFile, DiffLine } from '../diff.js';
+import { evidence, substantive, type Evidence } from './lines.js';
+import { isDocPath, isGenerated, isMigrationDirectory, isMigrationPath, isSchemaFile, isTestPath, languageOf } from './paths.js';
+
+const DDL = /\b(CREATE|ALTER|DROP|RENAME|TRUNCATE)\s+(OR\s+REPLACE\s+)?(TEMPORARY\s+)?(TABLE|INDEX|UNIQUE\s+INDEX|VIEW|MATERIALIZED\s+VIEW|TYPE|SCHEMA|SEQUENCE|COLUMN|CONSTRAINT|TRIGGER|FUNCTION|EXTENSION|DATABASE|DOMAIN|POLICY)\b|\bADD\s+(COLUMN|CONSTRAINT|INDEX|PRIMARY\s+KEY|FOREIGN\s+KEY|UNIQUE)\b|\b(MODIFY|ALTER)\s+COLUMN\b/i;
+/** Migration operations of the common tools, preferred as the excerpt over boilerplate lines. */
+const OPERATION = /\bmigrations\.\w+\(|\b(op|batch_op)\.\w+\(|\b(add|remove|rename|change)_(column|index|reference|timestamps|foreign_key)\b|\b(create|drop|rename)_table\b|\b(knex\.schema|queryRunner|queryInterface)\.|\.(alterTable|createTable|dropTable|addColumn|removeColumn|changeColumn)\(|^\s*t\.\w+\s|^\s*@@|RunPython|RunSQL/;
+const IMPORT = /^\s*(import|from\s+\S+\s+import|require|using|package|use)\b|^\s*["'][\w./-]+["']\s*$|^\s*[)(]\s*$/;
+const DML = /\b(INSERT\s+INTO|DELETE\s+FROM|UPDATE\s+[\w".`[\]]+\s+SET|MERGE\s+INTO)\b/i;
+/** DDL inside application code must be upper case (as written in SQL strings), to avoid prose. */
+const DDL_IN_CODE = /\b(CREATE|ALTER|DROP)\s+(TABLE|INDEX|UNIQUE INDEX|VIEW|TYPE|COLUMN|CONSTRAINT)\b|\bADD\s+COLUMN\b/;
+
+const ORM_BY_LANGUAGE: Partial<Record<ReturnType<typeof languageOf>, RegExp[]>> = {
+  py: [
+    /\bmodels\.(\w+Field|ForeignKey|OneToOneField|ManyToManyField|Index|UniqueConstraint|CheckConstraint)\(/, // Django
+    /^\s*(db_table|unique_together|index_together)\s*=/, // Django Meta
+    /(?<![\w.])(sa\.|sqlalchemy\.|db\.)?Column\(|\bmapped_column\(|^\s*__tablename__\s*=|^\s*__table_args__\s*=/, // SQLAlchemy
+  ],
+  js: [
+    /@(Entity|Column|PrimaryColumn|PrimaryGeneratedColumn|CreateDateColumn|UpdateDateColumn|DeleteDateColumn|Index|Unique|JoinColumn|JoinTable|ManyToOne|OneToMany|OneToOne|ManyToMany)\(/, // TypeORM
+    /\bsequelize\.define\(|\bDataTypes\.[A-Z]+\b|\bSequelize\.(STRING|TEXT|INTEGER|BIGINT|BOOLEAN|DATE|JSONB?|UUID|ENUM|DECIMAL|FLOAT)\b/, // Sequelize
+    /\b(pg|mysql|sqlite)(Table|Enum|Schema|View)\(|\bcustomType</, // Drizzle
+  ],
+  java: [/@(Entity|Table|Column|Id|GeneratedValue|JoinColumn|JoinTable|ManyToOne|OneToMany|OneToOne|ManyToMany|Index)\b/], // JPA
+  cs: [/\[(Table|Column|Key|ForeignKey|Index|MaxLength)\b/, /\bmodelBuilder\./], // EF Core
+  go: [/`[^`]*\bgorm:"/], // GORM struct tags
+};
+
+/** `name: text("name")` / `id: varchar("id", …)` in a file under a db/schema/models path (Drizzle, Knex-like builders). */
+const COLUMN_BUILDER = /^\s*\w+\s*:\s*(var)?(char|text|string|integer|int|bigint|smallint|tinyint|boolean|bool|timestamp|datetime|date|time|json|jsonb|uuid|serial|bigserial|real|double|decimal|numeric|float|blob|longblob|mediumblob|longtext|mediumtext|binary|varbinary|bytea|enum|\w*Enum)\w*\(\s*["'`]\w+["'`]/i;
+const DB_PATH = /(^|\/)(db|database|drizzle|orm|schema|schemas|models?|entities|entity|tables?)(\/|\.\w+$)/i;
+
+export function detectSchemaChange(files: DiffFile[]): Evidence[] {
+  const found: Evidence[] = [];
+  for (const file of files) {
+    if (file.binary || isTestPath(file.path) || isDocPath(file.path) || isGenerated(file.path)) continue;
+    const { added, removed } = substantive(file);
+    const changed = [...added, ...removed];
+    if (changed.length === 0) continue;
+    const hit = classify(file.path, changed);
+    if (hit) found.push(evidence(file.path, hit.line, hit.rule));
+  }
+  return found;
+}
+
+function classify(path: string, changed: DiffLine[]): { rule: string; line: DiffLine } | null {
+  const language = languageOf(path);
+  const first = (re: RegExp) => changed.find((l) => re.test(l.text));
+  if (isMigrationPath(path) || isSchemaFile(path)) {
+    const rule = isMigrationPath(path) ? 'migration' : 'schema-file';
+    const statements = changed.filter((l) => !IMPORT.test(l.text));
+    const operation = first(DDL) ?? first(DML) ?? first(OPERATION);
+    // A code file that is a migration only by its name (`migrations.go`) must change an operation.
+    const line = isMigrationDirectory(path) || isSchemaFile(path) || language === 'sql' ? operation ?? statements[0] : operation;
+    return line ? { rule, line } : null;
+  }
+  if (language === 'sql') {
+    const line = first(DDL) ?? first(DML);
+    return line ? { rule: 'sql-ddl', line } : null;
+  }
+  for (const re of ORM_BY_LANGUAGE[language] ?? []) {
+    const line = first(re);
+    if (line) return { rule: 'orm-model', line };
+  }
+  if (language === 'js' && DB_PATH.test(path)) {
+    const line = first(COLUMN_BUILDER);
+    if (line) return { rule: 'orm-model', line };
+  }
+  if (language !== 'other') {
+    const line = first(DDL_IN_CODE);
+    if (line) return { rule: 'ddl-in-code', line };
+  }
+  return null;
+}

@@ -1,0 +1,96 @@
+/**
+ * The deterministic gates: when a human must approve. Code computes them from the risk score, the
+ * detectors' findings and the agents' outputs; an agent can add gates and reasons, never remove one.
+ *
+ * | gate             | fires when                                                                     |
+ * |------------------|--------------------------------------------------------------------------------|
+ * | risk_threshold   | max(code risk score, review risk score) ≥ threshold, or a score is not a number; |
+ * |                  | or the review reports a high/critical security issue (the agent judges the     |
+ * |                  | change too risky to ship unattended: the risk gate is the one that fits)       |
+ * | api_breaking     | the detector found a removed public name, or the review lists a breaking change |
+ * | schema_change    | the detector found a migration/schema/model change                             |
+ * | new_integration  | the detector found a new service SDK or client                                 |
+ * | secret           | the detector found secret-like content                                         |
+ * | deploy_risk_high | the deployment agent rated the deployment risk HIGH                            |
+ * | agent_failed     | any agent failed, or the review is missing (null/absent: the agent failed)     |
+ * | agent_uncertain  | any agent said it was unsure, or the review's confidence is low                |
+ * | (any)            | the review's suggestedGates, unioned in                                        |
+ *
+ * Gates come out deduplicated in the canonical order of `gateNames`; `reasons` has one line per cause.
+ */
+import { gateNames, type Gate } from '../messages.js';
+import type { ReviewOutput } from '../../activities/review/schema.js';
+import type { ChangeFindings, Evidence } from './detectors/index.js';
+
+export interface GateInput {
+  riskScore: number;
+  riskThreshold: number;
+  findings: ChangeFindings;
+  /** null or absent: the review agent failed. */
+  review?: ReviewOutput | null;
+  agentFailures: { agent: string; error: string }[];
+  agentUncertain: { agent: string; why: string }[];
+  deploymentRisk?: 'LOW' | 'MEDIUM' | 'HIGH' | null;
+}
+
+export interface GateDecision { gates: Gate[]; reasons: string[] }
+
+export const ESCALATING_SEVERITIES: readonly string[] = ['high', 'critical'];
+
+export function computeGates(input: GateInput): GateDecision {
+  const fired: Gate[] = [];
+  const reasons: string[] = [];
+  const fire = (gate: Gate, reason: string) => { fired.push(gate); reasons.push(reason); };
+  const { findings, review } = input;
+
+  const scores = [input.riskScore, review?.riskScore].filter((s): s is number => s !== undefined);
+  const highest = Math.max(...scores);
+  if (scores.some((s) => !Number.isFinite(s)) || !Number.isFinite(input.riskThreshold)) {
+    fire('risk_threshold', `risk score or threshold is not a number (score ${input.riskScore}, threshold ${input.riskThreshold})`);
+  } else if (highest >= input.riskThreshold) {
+    const whose = review && review.riskScore > input.riskScore ? 'review agent' : 'code';
+    fire('risk_threshold', `risk score ${highest} (${whose}) ≥ threshold ${input.riskThreshold}`);
+  }
+  for (const issue of review?.securityIssues ?? []) {
+    if (ESCALATING_SEVERITIES.includes(issue.severity)) {
+      fire('risk_threshold', `review agent reports a ${issue.severity} security issue${at(issue)}: ${issue.description}`);
+    }
+  }
+
+  if (findings.apiBreaking.length > 0) fire('api_breaking', `API-breaking change: ${describe(findings.apiBreaking)}`);
+  for (const change of review?.apiBreakingChanges ?? []) {
+    fire('api_breaking', `review agent reports an API-breaking change${at(change)}: ${change.description}`);
+  }
+  if (findings.schemaChange.length > 0) fire('schema_change', `schema change: ${describe(findings.schemaChange)}`);
+  if (findings.newIntegration.length > 0) fire('new_integration', `new service integration: ${describe(findings.newIntegration)}`);
+  if (findings.secret.length > 0) fire('secret', `secret-like content: ${describe(findings.secret)}`);
+  if (input.deploymentRisk === 'HIGH') fire('deploy_risk_high', 'deployment agent rates the deployment risk HIGH');
+
+  if (review === null || review === undefined) fire('agent_failed', 'review agent produced no review');
+  for (const f of input.agentFailures) fire('agent_failed', `${f.agent} agent failed: ${f.error}`);
+  if (review?.confidence === 'low') fire('agent_uncertain', 'review agent has low confidence in its review');
+  for (const u of input.agentUncertain) fire('agent_uncertain', `${u.agent} agent is unsure: ${u.why}`);
+
+  for (const gate of review?.suggestedGates ?? []) {
+    if (!fired.includes(gate)) fire(gate, `review agent asks for ${gate}`);
+  }
+  return { gates: mergeGates(fired), reasons };
+}
+
+/** The union of gate lists, deduplicated, in the canonical order of `gateNames`. */
+export function mergeGates(...lists: readonly Gate[][]): Gate[] {
+  const all = new Set(lists.flat());
+  return gateNames.filter((g) => all.has(g));
+}
+
+function at(loc: { file?: string | undefined; line?: number | undefined }): string {
+  if (!loc.file) return '';
+  return loc.line ? ` in ${loc.file}:${loc.line}` : ` in ${loc.file}`;
+}
+
+/** `migration in db/migrate/1_add.rb:3, schema-file in db/schema.rb:12 and 2 more`. */
+function describe(evidence: Evidence[]): string {
+  const shown = evidence.slice(0, 3).map((e) => `${e.rule} in ${e.file}${e.line ? `:${e.line}` : ''}`);
+  const more = evidence.length - shown.length;
+  return more > 0 ? `${shown.join(', ')} and ${more} more` : shown.join(', ');
+}

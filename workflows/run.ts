@@ -1,0 +1,102 @@
+/**
+ * The state of one PR's pipeline: what the `status` query shows, the search attributes, and the
+ * audit chain. Every decision goes through `record`, which seals it into history (see records.ts).
+ */
+import { setCurrentDetails, upsertSearchAttributes, workflowInfo, log } from '@temporalio/workflow';
+import type { PrInput } from './input.js';
+import type { PolicyDecision } from '../activities/audit/recordDecision.js';
+import { searchAttributes, type ApprovalAttempt, type Gate, type PipelineStatus, type Stage, type TokenUsage } from './messages.js';
+import { GENESIS_HASH, NO_TOKENS, type DecisionDraft } from './records.js';
+import { activitiesFor, type PipelineActivities } from './activityOptions.js';
+
+export class PipelineRun {
+  readonly acts: PipelineActivities;
+  readonly workflowId = workflowInfo().workflowId;
+  headSha: string;
+  attempt = 1;
+  /** Set by the revisionPushed signal; the pipeline restarts from review with it. */
+  pendingHead: string | null = null;
+  paused = false;
+  /** approve/reject attempts received but not yet sealed into the audit chain. */
+  unrecorded: ApprovalAttempt[] = [];
+  private lastHash = GENESIS_HASH;
+  private seq = 0;
+  private tokens: TokenUsage = { ...NO_TOKENS };
+  readonly status: PipelineStatus;
+
+  constructor(readonly input: PrInput) {
+    this.acts = activitiesFor(input.config);
+    this.headSha = input.headSha;
+    this.status = {
+      stage: 'review', headSha: input.headSha, attempt: 1, gates: [], awaitingApproval: false, approvals: [],
+      paused: false, tokens: this.tokens, decisions: 0,
+    };
+  }
+
+  get lastDecisionHash(): string {
+    return this.lastHash;
+  }
+
+  setStage(stage: Stage, details?: string): void {
+    this.status.stage = stage;
+    this.status.awaitingApproval = stage === 'awaiting_approval';
+    upsertSearchAttributes([
+      { key: searchAttributes.stage, value: stage },
+      { key: searchAttributes.awaitingApproval, value: this.status.awaitingApproval },
+    ]);
+    this.describe(details ?? stage);
+  }
+
+  setRisk(riskScore: number, gates: Gate[]): void {
+    this.status.riskScore = riskScore;
+    this.status.gates = gates;
+    upsertSearchAttributes([{ key: searchAttributes.riskScore, value: riskScore }]);
+  }
+
+  /** The one-line summary the Temporal UI shows for this run, kept current. */
+  describe(now: string): void {
+    const risk = this.status.riskScore === undefined ? '' : ` · risk ${this.status.riskScore}/10`;
+    const gates = this.status.gates.length ? ` · gates: ${this.status.gates.join(', ')}` : '';
+    setCurrentDetails(`**${this.input.title || this.input.headRef}** by ${this.input.author} · ${this.headSha.slice(0, 12)}${risk}${gates}\n\n${now}`);
+  }
+
+  async record(decision: { draft: DecisionDraft } | { policy: PolicyDecision }): Promise<void> {
+    this.seq += 1;
+    const sealed = await this.acts.recordDecision({
+      workflowId: this.workflowId,
+      seq: this.seq,
+      prevHash: this.lastHash,
+      draft: 'draft' in decision ? decision.draft : null,
+      policy: 'policy' in decision ? decision.policy : null,
+    });
+    this.lastHash = sealed.hash;
+    const used = sealed.record.tokens;
+    this.tokens.input += used.input;
+    this.tokens.output += used.output;
+    this.tokens.cacheRead += used.cacheRead;
+    this.tokens.cacheWrite += used.cacheWrite;
+    this.status.decisions = this.seq;
+    log.info(`decision ${this.seq} [${sealed.record.stage}] ${sealed.record.decision}`);
+  }
+
+  /** Seals every approve/reject received since the last call, valid or not, into the audit chain. */
+  async recordApprovalAttempts(): Promise<void> {
+    while (this.unrecorded.length > 0) {
+      const attempt = this.unrecorded.shift()!;
+      await this.record({
+        policy: {
+          stage: 'awaiting_approval',
+          decision: `${attempt.kind} by ${attempt.by || '(nobody)'} ${attempt.accepted ? 'accepted' : 'ignored'}`,
+          rationale: attempt.why,
+          gates: [],
+          details: { by: attempt.by, reason: attempt.reason ?? null, accepted: attempt.accepted, receivedAt: attempt.at },
+          input: attempt,
+        },
+      });
+    }
+  }
+
+  get tokenTotals(): TokenUsage {
+    return { ...this.tokens };
+  }
+}
