@@ -10,14 +10,14 @@ export type FollowEnd = { kind: 'result'; result: PrResult } | { kind: 'awaiting
  * with untilBlocked, until it waits for a human.
  */
 export async function followRun(
-  client: Client, workflowId: string, options: { print: (line: string) => void; untilBlocked?: boolean; pollMs?: number },
+  client: Client, workflowId: string, options: { print: (line: string) => void; untilBlocked?: boolean; pollMs?: number; startedAt?: number },
 ): Promise<FollowEnd> {
   const handle = client.workflow.getHandle(workflowId);
   let resultArrived: PrResult | null = null;
   const result = handle.result().then((value) => { resultArrived = prResultSchema.parse(value); });
   result.catch(() => undefined);
   let lastLine = '';
-  const started = Date.now();
+  const started = options.startedAt ?? Date.now();
   for (;;) {
     const status = await handle.query(statusQuery).catch(() => null);
     if (status) {

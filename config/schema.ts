@@ -34,6 +34,8 @@ export const stagingConfigSchema = z.strictObject({
   /** production latency ≈ staging latency × factor (staging is smaller than production). */
   calibrationFactor: z.number().positive().max(10).default(1),
   maxP99RegressionPercent: z.number().min(0).max(1000).default(20),
+  /** A p99 increase smaller than this many ms is jitter, not a regression, whatever its percentage. */
+  p99RegressionFloorMs: z.number().min(0).default(25),
   maxErrorRate: fraction.default(0.005),
 });
 

@@ -70,7 +70,7 @@ async function pipeline(run: PipelineRun, approvals: ApprovalBox): Promise<Endin
   run.setRisk(riskScore, decision.gates);
   await run.record({
     policy: {
-      stage: 'validation',
+      stage: 'gates',
       decision: decision.gates.length ? `human approval required (${decision.gates.join(', ')})` : 'no gate fired: proceed to canary',
       rationale: decision.reasons.join('\n') || 'every gate checked and none fired',
       gates: decision.gates,

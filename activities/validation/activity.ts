@@ -23,7 +23,7 @@ export function validateStagingActivity(deps: ActivityDeps) {
       ...measured,
       passed: measured.passed && agentReport.passed,
       checks: [...measured.checks, ...agentReport.checks.filter((check) => !measured.checks.some((own) => own.name === check.name))],
-      summary: agentReport.passed ? measured.summary : `${measured.summary}; agent: ${agentReport.summary}`,
+      summary: agentReport.passed || agentReport.summary === measured.summary ? measured.summary : `${measured.summary}; agent: ${agentReport.summary}`,
     };
     return {
       report,

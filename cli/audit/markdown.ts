@@ -47,7 +47,7 @@ export function renderAuditMarkdown(header: AuditHeader, trail: AuditTrail): str
     '',
     '| # | time (UTC) | stage | decision | by (agent, version) | model |',
     '|---|---|---|---|---|---|',
-    ...records.map((record) => `| ${record.seq} | ${record.at} | ${record.stage} | ${cell(record.decision)} | ${record.agent} ${record.agentVersion} | ${record.model ?? 'none (offline)'} |`),
+    ...records.map((record) => `| ${record.seq} | ${record.at} | ${record.stage} | ${cell(record.decision)} | ${record.agent} ${record.agentVersion} | ${record.model ?? 'none'} |`),
     '',
     ...records.flatMap(detail),
     '## Signals received',

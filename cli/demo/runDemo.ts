@@ -1,5 +1,6 @@
 import type { Client } from '@temporalio/client';
 import { Connection } from '@temporalio/client';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { readEnv, workflowUrl, type PrpilotEnv } from '../../config/env.js';
 import { isReachable } from '../../server/devServer.js';
 import { startLocalServer } from '../../server/localServer.js';
@@ -20,6 +21,8 @@ const REVIEWER = 'carol';
 
 /** The three demo PRs through a real Temporal workflow: deployed, approved then deployed, rolled back. */
 export async function runDemo(io: Io): Promise<number> {
+  // The demo prints its own progress; the worker's per-decision log lines would drown it.
+  Runtime.install({ logger: new DefaultLogger('WARN') });
   const baseEnv = readEnv();
   const server = await ensureServer(baseEnv, io);
   const env = readEnv({ ...process.env, TEMPORAL_ADDRESS: server.address, ...(server.uiUrl ? { PRPILOT_UI_URL: server.uiUrl } : {}) });
@@ -75,7 +78,8 @@ async function runPullRequests(client: Client, env: PrpilotEnv, repo: DemoRepo, 
     const started = await startPr(client, env, input, workflowId);
     say(`started ${workflowId}: "${pr.title}" by ${pr.author}`);
     say(`UI: ${workflowUrl(env, workflowId, started.runId)}`);
-    let end = await followRun(client, workflowId, { print: say, untilBlocked: true });
+    const startedAt = Date.now();
+    let end = await followRun(client, workflowId, { print: say, untilBlocked: true, startedAt });
     if (end.kind === 'awaiting') {
       const reasons = end.status.approvalRequest?.reasons ?? [];
       if (pr.key === 'risky') {
@@ -85,7 +89,7 @@ async function runPullRequests(client: Client, env: PrpilotEnv, repo: DemoRepo, 
         say(`unexpectedly waiting for a human (${reasons.join('; ')}); the demo rejects it`);
         await sendApproval(client, workflowId, 'reject', REVIEWER, 'demo: this PR was not expected to escalate');
       }
-      end = await followRun(client, workflowId, { print: say });
+      end = await followRun(client, workflowId, { print: say, startedAt });
     }
     if (end.kind !== 'result') throw new Error(`unexpected follow end for ${workflowId}`);
     say(`outcome: ${end.result.outcome}: ${end.result.reason}`);

@@ -98,7 +98,7 @@ describe('new integration detector', () => {
     it(`fires on ${name}`, () => assert.ok(rules('newIntegration', diff).length > 0, name));
   }
 
-  const negatives: [string, string][] = [
+  const negatives: [string, ...string[]][] = [
     ['a version bump', fileDiff('package.json', { del: ['    "stripe": "^13.0.0",'], add: ['    "stripe": "^14.0.0",'] })],
     ['a Gemfile bump', fileDiff('Gemfile', { del: ['gem "sentry-ruby", "~> 5.1"'], add: ['gem "sentry-ruby", "~> 5.2"'] })],
     ['a utility library', fileDiff('package.json', { add: ['    "lodash": "^4.17.21",'], status: 'modified' })],

@@ -2,7 +2,8 @@
  * Staging validation as code: the numbers decide, whatever an agent says about them.
  * Staging is smaller than production, so latencies are multiplied by the calibration factor before
  * they are compared with production limits; the regression check compares like with like (both
- * adjusted), so the factor cancels there.
+ * adjusted), so the factor cancels there. Small latencies jitter by large percentages, so a p99
+ * regression must exceed both the percentage limit and an absolute floor in milliseconds.
  */
 import type { StagingConfig, CanaryConfig } from '../../config/schema.js';
 import type { StagingReport } from '../../activities/staging/schema.js';
@@ -41,24 +42,14 @@ export function checkStaging(report: StagingReport, staging: StagingConfig, cana
     return finish(checks, factor, adjusted, null, null);
   }
   const baselineAdjusted = { p50Ms: round(baseline.p50Ms * factor), p99Ms: round(baseline.p99Ms * factor), errorRate: baseline.errorRate };
-  const regression = regressionPercent(adjusted.p99Ms, baselineAdjusted.p99Ms);
+  const regression = round(((adjusted.p99Ms - baselineAdjusted.p99Ms) / Math.max(baselineAdjusted.p99Ms, 1)) * 100);
+  const increaseMs = round(adjusted.p99Ms - baselineAdjusted.p99Ms);
   checks.push({
     name: 'p99_regression',
-    passed: regression <= staging.maxP99RegressionPercent,
-    detail: `p99 ${adjusted.p99Ms} ms vs baseline ${baselineAdjusted.p99Ms} ms (${baseline.source}): ${regression >= 0 ? '+' : ''}${regression}% (limit +${staging.maxP99RegressionPercent}%)`,
+    passed: regression <= staging.maxP99RegressionPercent || increaseMs <= staging.p99RegressionFloorMs,
+    detail: `p99 ${adjusted.p99Ms} ms vs baseline ${baselineAdjusted.p99Ms} ms (${baseline.source}): ${regression >= 0 ? '+' : ''}${regression}%, ${increaseMs >= 0 ? '+' : ''}${increaseMs} ms (a regression is over +${staging.maxP99RegressionPercent}% and over +${staging.p99RegressionFloorMs} ms)`,
   });
   return finish(checks, factor, adjusted, baselineAdjusted, regression);
-}
-
-/**
- * Latencies of a few milliseconds jitter by more than any sensible percentage, so differences under
- * this floor do not count as a regression.
- */
-export const REGRESSION_FLOOR_MS = 5;
-
-function regressionPercent(current: number, baseline: number): number {
-  if (current - baseline <= REGRESSION_FLOOR_MS) return Math.min(0, round(((current - baseline) / Math.max(baseline, 1)) * 100));
-  return round(((current - baseline) / Math.max(baseline, 1)) * 100);
 }
 
 function finish(

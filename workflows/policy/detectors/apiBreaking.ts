@@ -10,16 +10,17 @@
  *  2. `column-dropped`: a migration drops a column (SQL, Django, Rails, Alembic, Knex) or a Prisma model
  *     loses a field, and the name is not added back: whatever exposed that data no longer can.
  *  3. `route-file-removed`: a file-system route (Next.js `pages/api/…`, `app/…/route.ts`) was deleted.
- * Additive changes never count. Tests, docs, fixtures, generated code, locales and CI files are ignored.
+ * Additive changes never count. Tests, docs, examples, fixtures, generated code, locales and CI files are
+ * ignored.
  */
 import type { DiffFile, DiffLine } from '../diff.js';
 import { codeLines, evidence, type Evidence } from './lines.js';
-import { isCiPath, isDocPath, isGenerated, isLocale, isLockfile, isMigrationPath, isSchemaFile, isTestPath } from './paths.js';
+import { isCiPath, isDocPath, isExamplePath, isGenerated, isLocale, isLockfile, isMigrationPath, isSchemaFile, isTestPath } from './paths.js';
 import { ADDED_SIDE, nameKey, REMOVED_SIDE, surfaces } from './surfaces.js';
 
 export function detectApiBreaking(files: DiffFile[]): Evidence[] {
   const relevant = files.filter((f) => !f.binary && !isTestPath(f.path) && !isDocPath(f.path)
-    && !isGenerated(f.path) && !isLocale(f.path) && !isLockfile(f.path) && !isCiPath(f.path));
+    && !isGenerated(f.path) && !isLocale(f.path) && !isLockfile(f.path) && !isCiPath(f.path) && !isExamplePath(f.path));
   const code = relevant.filter((f) => !isMigrationPath(f.path));
   return [...removedSurfaces(code), ...droppedColumns(relevant), ...removedRouteFiles(files)];
 }
@@ -28,7 +29,7 @@ function removedSurfaces(files: DiffFile[]): Evidence[] {
   const addedKeys = new Set<string>();
   const addedText: string[] = [];
   for (const f of files) {
-    for (const l of codeLines(f.added, f.path)) {
+    for (const l of joinExportLists(codeLines(f.added, f.path))) {
       addedText.push(l.text);
       for (const s of surfaces(l.text, f.path, ADDED_SIDE)) addedKeys.add(nameKey(s));
     }
@@ -38,17 +39,35 @@ function removedSurfaces(files: DiffFile[]): Evidence[] {
   const reported = new Set<string>();
   for (const f of files) {
     const path = f.oldPath ?? f.path;
-    for (const l of codeLines(f.removed, path)) {
+    for (const l of joinExportLists(codeLines(f.removed, path))) {
       for (const s of surfaces(l.text, path, REMOVED_SIDE)) {
         const key = nameKey(s);
         if (addedKeys.has(key) || reported.has(key)) continue;
         if (s.kind === 'env-var' && stillMentioned(s.name)) continue; // still read, or kept as a fallback
         reported.add(key);
-        found.push(evidence(f.path, l, `${s.kind}-removed`));
+        found.push(evidence(f.path, l, `${s.kind}-removed`, `${s.name}: ${l.text.trim()}`));
       }
     }
   }
   return found;
+}
+
+/** `export {` … `} from './x'` spread over consecutive lines becomes one line, as if written on one. */
+function joinExportLists(lines: DiffLine[]): DiffLine[] {
+  const out: DiffLine[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    const start = lines[i];
+    if (!start || !/^\s*export\s+(type\s+)?\{[^}]*$/.test(start.text)) {
+      if (start) out.push(start);
+      continue;
+    }
+    let text = start.text;
+    let j = i;
+    while (!text.includes('}') && lines[j + 1]?.line === (lines[j]?.line ?? 0) + 1) text += ` ${lines[++j]?.text.trim() ?? ''}`;
+    out.push({ line: start.line, text });
+    i = j;
+  }
+  return out;
 }
 
 const DROP_COLUMN: RegExp[] = [

@@ -10,12 +10,12 @@
  *     `Stripe::StripeClient.new`, `s3.NewFromConfig(`, `OpenAI(api_key=…)`, `stripe.api_key = …`.
  *  3. `service-endpoint`: code or config points at a service's host (`https://eu.i.posthog.com`,
  *     `in.logs.betterstack.com`), or a new file calls an absolute external URL with an HTTP client.
- * Lines moved unchanged from elsewhere in the diff are not new; tests and docs never count.
+ * Lines moved unchanged from elsewhere in the diff are not new; tests, docs, examples and CI never count.
  */
 import type { DiffFile, DiffLine } from '../diff.js';
 import { codeLines, evidence, squash, squashedSet, type Evidence } from './lines.js';
 import { dependencyKey, manifestParser } from './manifests.js';
-import { isCode, isDocPath, isGenerated, isLocale, isLockfile, isTestPath } from './paths.js';
+import { isCiPath, isCode, isDocPath, isExamplePath, isGenerated, isLocale, isLockfile, isTestPath } from './paths.js';
 import { clientOf, serviceIn, tokens } from './services.js';
 
 const CONSTRUCTION: RegExp[] = [
@@ -31,7 +31,7 @@ const URL_IN_TEXT = /\bhttps?:\/\/([a-z0-9.-]+\.[a-z]{2,})(\/[^\s'"`)]*)?/gi;
 /** Pages for people (docs, dashboards, consoles, status), not endpoints code talks to. */
 const HUMAN_PAGE = /^(docs|developers?|dashboard|console|portal|app|www|status|help|support|blog)\./;
 const HTTP_CALL = /\b(fetch|axios|got|ky|request|requests|httpx|urllib|HTTParty|Faraday|RestClient|http\.(Get|Post|NewRequest)|WebClient|HttpClient)\b/;
-const LOCAL_HOST = /(^|\.)(localhost|example\.(com|org|net)|test|local|internal|w3\.org|json-schema\.org|schema\.org|github\.com|githubusercontent\.com|npmjs\.(org|com)|pypi\.org)$|^(127\.|0\.0\.0\.0|10\.|192\.168\.)/;
+const LOCAL_HOST = /(^|\.)(localhost|example\.(com|org|net)|test|local|internal|w3\.org|json-schema\.org|schema\.org|github\.com|githubusercontent\.com|gitlab\.com|bitbucket\.org|npmjs\.(org|com)|pypi\.org)$|^(127\.|0\.0\.0\.0|10\.|192\.168\.)/;
 
 export function detectNewIntegration(files: DiffFile[]): Evidence[] {
   const known = alreadyUsed(files);
@@ -39,7 +39,7 @@ export function detectNewIntegration(files: DiffFile[]): Evidence[] {
   const found: Evidence[] = [];
   for (const file of files) {
     if (file.binary || isTestPath(file.path) || isDocPath(file.path) || isLockfile(file.path) || isLocale(file.path)
-      || isGenerated(file.path)) continue;
+      || isGenerated(file.path) || isCiPath(file.path) || isExamplePath(file.path)) continue;
     const fresh = codeLines(file.added, file.path).filter((l) => !removedEverywhere.has(squash(l.text)));
     const parse = manifestParser(file.path);
     if (parse) found.push(...newDependencies(file.path, fresh, parse, known));

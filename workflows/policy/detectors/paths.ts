@@ -10,7 +10,8 @@ const DOC_NAMES = /(^|\/)(README|CHANGELOG|CHANGES|HISTORY|LICEN[CS]E|NOTICE|AUT
 const DOC_DIRS = /(^|\/)(docs?|documentation)(\/|$)/i;
 const LOCKFILES = /(^|\/)(package-lock\.json|npm-shrinkwrap\.json|pnpm-lock\.yaml|yarn\.lock|bun\.lockb?|Gemfile\.lock|go\.sum|poetry\.lock|uv\.lock|Pipfile\.lock|Cargo\.lock|composer\.lock|mix\.lock|pubspec\.lock|packages\.lock\.json|gradle\.lockfile)$/;
 const VENDORED = /(^|\/)(vendor|vendors|node_modules|third_party|third-party|bower_components|site-packages|patches)\/|\.(patch|diff)$/;
-const CI = /(^|\/)(\.github|\.gitlab|\.circleci|\.buildkite|\.husky)\/|(^|\/)(\.gitlab-ci\.yml|Jenkinsfile|azure-pipelines\.ya?ml|\.travis\.yml)$/;
+const CI = /(^|\/)(\.github|\.gitlab|\.circleci|\.buildkite|\.husky|\.devcontainer)\/|(^|\/)(\.gitlab-ci\.yml|Jenkinsfile|azure-pipelines\.ya?ml|\.travis\.yml|\.pre-commit-config\.ya?ml|renovate\.json5?)$/;
+const EXAMPLES = /(^|\/)_?(examples?|samples?|demos?)\//i;
 const GENERATED = /(^|\/)(dist|build|vendor|node_modules|generated|__generated__|__snapshots__)(\/|$)|(\.min\.(js|css)|\.map|\.snap|\.pb\.go|_pb2\.py|\.generated\.\w+|[._-]gen\.\w+|(^|\/)gen\.go)$/i;
 const STYLE_FILES = /\.(css|scss|sass|less|styl)$/i;
 const LOCALE = /(^|\/)(locales?|i18n|l10n|lang|translations?)(\/|$)|\.(po|pot|xliff?)$/i;
@@ -19,6 +20,8 @@ const CODE = /\.([cm]?[jt]sx?|py|rb|go|rs|java|kt|kts|scala|cs|php|ex|exs|swift|
 export const isTestPath = (path: string): boolean => TEST_DIRS.test(path) || TEST_FILES.test(path);
 export const isDocPath = (path: string): boolean => DOC_FILES.test(path) || DOC_NAMES.test(path) || (DOC_DIRS.test(path) && !CODE.test(path));
 export const isLockfile = (path: string): boolean => LOCKFILES.test(path);
+/** Example and demo code: shows the API, is not the API. */
+export const isExamplePath = (path: string): boolean => EXAMPLES.test(path);
 /** CI pipelines and repository automation: not part of what is deployed. */
 export const isCiPath = (path: string): boolean => CI.test(path);
 /** Third-party code copied into the repo, or patches to it: not this project's change to judge. */

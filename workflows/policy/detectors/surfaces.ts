@@ -95,7 +95,7 @@ const cliFlags: Extractor = (text) => {
 const ENV_READ = /process\.env\.([A-Z_][A-Z0-9_]*)|process\.env\[\s*['"]([A-Z_][A-Z0-9_]*)['"]|import\.meta\.env\.([A-Z_][A-Z0-9_]*)|os\.environ(?:\.get\(|\[)\s*['"]([A-Z_][A-Z0-9_]*)|os\.getenv\(\s*['"]([A-Z_][A-Z0-9_]*)|\bENV(?:\.fetch\(|\[)\s*['"]([A-Z_][A-Z0-9_]*)|os\.(?:Getenv|LookupEnv)\(\s*"([A-Z_][A-Z0-9_]*)"|System\.getenv\(\s*"([A-Z_][A-Z0-9_]*)"|env::var\(\s*"([A-Z_][A-Z0-9_]*)"|BindEnv\([^)]*"([A-Z_][A-Z0-9_]*)"/g;
 /** Set by the platform or the toolchain, not by an operator. */
 const NOT_OPERATOR_ENV = new Set(['NODE_ENV', 'RAILS_ENV', 'RACK_ENV', 'CI', 'HOME', 'PATH', 'PWD', 'USER', 'SHELL', 'TERM',
-  'TMPDIR', 'LANG', 'DEV', 'PROD', 'MODE', 'SSR', 'BASE_URL', 'GITHUB_TOKEN', 'GITHUB_ACTIONS']);
+  'TMPDIR', 'LANG', 'DEV', 'PROD', 'MODE', 'SSR', 'BASE_URL', 'GITHUB_TOKEN', 'GITHUB_ACTIONS', 'GOPATH', 'GOROOT', 'JAVA_HOME', 'PYTHONPATH', 'VIRTUAL_ENV']);
 
 const envVars: Extractor = (text) =>
   [...text.matchAll(ENV_READ)]
