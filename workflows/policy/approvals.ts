@@ -17,18 +17,31 @@ export function ruleOnApproval(kind: 'approve' | 'reject', by: string, rules: Ap
   if (!rules.awaitingApproval) {
     return { accepted: false, why: `no approval is pending (stage: ${rules.stage})` };
   }
-  const isAuthor = sameUser(by, rules.author);
+  const isAuthor = mayBeSamePerson(by, rules.author);
   if (kind === 'approve' && isAuthor) {
     return { accepted: false, why: `${by} is the author of this PR and cannot approve it` };
   }
-  const listed = rules.approvers.some((approver) => sameUser(approver, by));
+  const listed = rules.approvers.some((approver) => normalize(approver) === normalize(by));
   if (rules.approvers.length > 0 && !listed && !(kind === 'reject' && isAuthor)) {
     return { accepted: false, why: `${by} is not in the approvers list (${rules.approvers.join(', ')})` };
   }
   return { accepted: true, why: kind === 'approve' ? `approved by ${by}` : `rejected by ${by}` };
 }
 
-/** User names compare case-insensitively and without surrounding space (GitHub logins do). */
-function sameUser(a: string, b: string): boolean {
-  return a.trim().toLowerCase() === b.trim().toLowerCase();
+/** User names compare case-insensitively and without surrounding space, as GitHub logins do. */
+function normalize(name: string): string {
+  return name.trim().toLowerCase();
+}
+
+/**
+ * The author check errs towards "same person": an email also matches its local part
+ * ("bob@example.com" is "bob"), so an author cannot approve under the other form of their name.
+ */
+function mayBeSamePerson(a: string, b: string): boolean {
+  const forms = (name: string) => {
+    const normal = normalize(name);
+    return normal.includes('@') ? [normal, normal.slice(0, normal.indexOf('@'))] : [normal];
+  };
+  const left = forms(a);
+  return forms(b).some((form) => left.includes(form));
 }

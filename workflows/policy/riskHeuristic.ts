@@ -16,8 +16,9 @@
  * | <finding kind>  | 2 each | schema change, new integration, API break, secret (once per kind)           |
  *
  * Net changed lines: code lines (comments, blanks, lockfiles, generated files, docs and tests excluded)
- * after cancelling every removed line against an identical added line anywhere in the diff, so a large
- * behaviour-preserving move scores by what actually changed (at most 1 + 3 + 1 + 1 = 6 without a
+ * after cancelling every removed line against an added line anywhere in the diff that differs only in
+ * whitespace, quote style or a trailing `;`/`,`, so a large behaviour-preserving move or reformat scores
+ * by what actually changed (at most 1 + 3 + 1 + 1 = 6 without a
  * sensitive area or a finding: size alone never escalates). A change touching only docs, tests,
  * styles or locales scores 1 plus its findings (a committed secret is risky anywhere).
  *
@@ -26,7 +27,7 @@
  */
 import type { DiffFile } from './diff.js';
 import type { ChangeFindings, FindingKind } from './detectors/index.js';
-import { codeLines, squash } from './detectors/lines.js';
+import { codeLines } from './detectors/lines.js';
 import { manifestParser } from './detectors/manifests.js';
 import { isCode, isDocPath, isGenerated, isLocale, isLockfile, isStyle, isTestPath, isVendored } from './detectors/paths.js';
 
@@ -96,6 +97,9 @@ export function isSensitive(path: string): boolean {
   return path.split(/[^A-Za-z0-9]+|(?<=[a-z])(?=[A-Z])/).some((w) => SENSITIVE_WORDS.has(w.toLowerCase()));
 }
 
+/** A line's identity across a move or a reformat: whitespace, quote style and trailing `;`/`,` ignored. */
+const shape = (text: string): string => text.replace(/\s+/g, '').replace(/[;,]+$/, '').replace(/['`]/g, '"');
+
 /** Code lines changed, after cancelling removed lines against identical added lines anywhere (moves). */
 export function netChangedLines(files: DiffFile[]): { lines: number; moved: number } {
   const counted = files.filter((f) => !f.binary && !isLockfile(f.path) && !isGenerated(f.path));
@@ -103,7 +107,7 @@ export function netChangedLines(files: DiffFile[]): { lines: number; moved: numb
   let removed = 0;
   for (const f of counted) {
     for (const l of codeLines(f.removed, f.oldPath ?? f.path)) {
-      pool.set(squash(l.text), (pool.get(squash(l.text)) ?? 0) + 1);
+      pool.set(shape(l.text), (pool.get(shape(l.text)) ?? 0) + 1);
       removed++;
     }
   }
@@ -111,9 +115,9 @@ export function netChangedLines(files: DiffFile[]): { lines: number; moved: numb
   let moved = 0;
   for (const f of counted) {
     for (const l of codeLines(f.added, f.path)) {
-      const n = pool.get(squash(l.text)) ?? 0;
+      const n = pool.get(shape(l.text)) ?? 0;
       if (n > 0) {
-        pool.set(squash(l.text), n - 1);
+        pool.set(shape(l.text), n - 1);
         moved++;
       } else {
         added++;

@@ -45,7 +45,7 @@ function removedSurfaces(files: DiffFile[]): Evidence[] {
         if (addedKeys.has(key) || reported.has(key)) continue;
         if (s.kind === 'env-var' && stillMentioned(s.name)) continue; // still read, or kept as a fallback
         reported.add(key);
-        found.push(evidence(f.path, l, `${s.kind}-removed`, `${s.name}: ${l.text.trim()}`));
+        found.push(evidence(path, l, `${s.kind}-removed`, `${s.name}: ${l.text.trim()}`));
       }
     }
   }

@@ -89,29 +89,32 @@ function tokenHit(text: string, inTest: boolean): Hit | null {
   return null;
 }
 
+/** The name the value is assigned to, unless the name could itself be the secret (`sk_live_…: true`). */
 function nameOnLine(text: string): string | null {
-  const m = /["']?([A-Za-z_][\w.-]*)["']?\s*(?::=|=>|=|:)/.exec(text);
-  return m?.[1] ?? null;
+  const name = /["']?([A-Za-z_][\w.-]*)["']?\s*(?::=|=>|=|:)/.exec(text)?.[1];
+  return name && !looksRandom(name) && !TOKENS.some((t) => t.re.test(name)) ? name : null;
 }
 
-function assignmentHit(text: string, path: string): Hit | null {
-  const inCode = !ENV_LIKE.test(path); // code, JSON and other structured files: names are properties
+interface Assignment { name: string; value: string; quoted: boolean }
 
-  const candidates: [string, string, boolean][] = [];
-  const prose = isDocPath(path); // in docs only a line that starts with the assignment is an example, not a sentence
-  for (const m of text.matchAll(QUOTED_ASSIGNMENT)) {
-    if (!prose || /^\s*(?:-\s+|export\s+)?$/.test(text.slice(0, m.index))) candidates.push([m[1] ?? '', m[3] ?? '', true]);
-  }
-  if (!inCode) {
-    const m = UNQUOTED_ASSIGNMENT.exec(text) ?? DOCKER_ENV.exec(text);
-    if (m && !/^["'`]/.test((m[2] ?? '').trim())) candidates.push([m[1] ?? '', m[2] ?? '', false]);
-  }
-  for (const [name, value, quoted] of candidates) {
-    if (isCredentialName(name, inCode, value) && isLiteralValue(value, name, inCode, quoted)) {
-      return { rule: 'credential-assignment', name };
-    }
+function assignmentHit(text: string, path: string): Hit | null {
+  const envLike = ENV_LIKE.test(path);
+  for (const a of assignments(text, path, envLike)) {
+    if (isCredentialName(a.name, a.value, envLike) && isLiteralValue(a, envLike)) return { rule: 'credential-assignment', name: a.name };
   }
   return null;
+}
+
+/** Quoted assignments anywhere on the line; in env-like files also `KEY=value` with a bare value. */
+function assignments(text: string, path: string, envLike: boolean): Assignment[] {
+  const out: Assignment[] = [];
+  const prose = isDocPath(path); // in docs only a line that starts with the assignment is an example, not a sentence
+  for (const m of text.matchAll(QUOTED_ASSIGNMENT)) {
+    if (!prose || /^\s*(?:-\s+|export\s+)?$/.test(text.slice(0, m.index))) out.push({ name: m[1] ?? '', value: m[3] ?? '', quoted: true });
+  }
+  const bare = envLike ? UNQUOTED_ASSIGNMENT.exec(text) ?? DOCKER_ENV.exec(text) : null;
+  if (bare && !/^["'`]/.test((bare[2] ?? '').trim())) out.push({ name: bare[1] ?? '', value: bare[2] ?? '', quoted: false });
+  return out;
 }
 
 function snake(name: string): string {
@@ -119,15 +122,16 @@ function snake(name: string): string {
   return last.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase().replace(/[^A-Z0-9]+/g, '_');
 }
 
-function isCredentialName(name: string, inCode: boolean, value: string): boolean {
+/** In code and structured files (JSON, …) a `*_KEY` name needs a credential prefix or a random-looking value. */
+function isCredentialName(name: string, value: string, envLike: boolean): boolean {
   const n = snake(name);
   if (NOT_CREDENTIAL.test(n)) return false;
   if (CREDENTIAL_NAME.test(n)) return true;
   if (!KEY_NAME.test(n)) return false;
-  return !inCode || CODE_KEY_PREFIX.test(n) || looksRandom(value);
+  return envLike || CODE_KEY_PREFIX.test(n) || looksRandom(value);
 }
 
-function isLiteralValue(raw: string, name: string, inCode: boolean, quoted: boolean): boolean {
+function isLiteralValue({ name, value: raw, quoted }: Assignment, envLike: boolean): boolean {
   const value = (quoted ? raw : raw.replace(/\s+#.*$/, '').replace(/[,;]$/, '')).trim().replace(/^["'`]|["'`]$/g, '');
   if (value === '' || CONFIG_WORD.test(value)) return false;
   if (TEMPLATE.test(value) || RUNTIME_READ.test(value)) return false;
@@ -137,10 +141,8 @@ function isLiteralValue(raw: string, name: string, inCode: boolean, quoted: bool
   if (/^(https?|file):\/\/[^@]*$/.test(value) || /^(\.{0,2}\/|~\/)[\w./-]*$/.test(value) || FILE_NAME.test(value)) return false; // URL or path
   if (!quoted && /^[A-Za-z_][\w.]*\(/.test(value)) return false; // a call, not a literal
   if (/\s/.test(value)) return false; // prose: a label, message or description
-  if (inCode) {
-    const word = value.toLowerCase().replace(/[^a-z0-9]/g, '');
-    if (name.toLowerCase().replace(/[^a-z0-9]/g, '').includes(word)) return false; // password: "Password"
-  }
+  const word = value.toLowerCase().replace(/[^a-z0-9]/g, '');
+  if (!envLike && name.toLowerCase().replace(/[^a-z0-9]/g, '').includes(word)) return false; // password: "Password"
   return true;
 }
 

@@ -13,8 +13,8 @@ export interface Surface { kind: SurfaceKind; name: string }
 
 type Extractor = (text: string, path: string) => Surface[];
 
-const all = (re: RegExp, text: string, kind: SurfaceKind, group = 1): Surface[] =>
-  [...text.matchAll(re)].map((m) => ({ kind, name: m[group] ?? '' })).filter((s) => s.name !== '');
+const all = (re: RegExp, text: string, kind: SurfaceKind): Surface[] =>
+  [...text.matchAll(re)].map((m) => ({ kind, name: m[1] ?? '' })).filter((s) => s.name !== '');
 
 /** Python modules that are an API by their role; elsewhere a removed top-level def is an internal refactor. */
 const PY_API_MODULE = /(^|\/)(__init__|api|apis|views|urls|endpoints|routes|routers|resolvers|mutations|queries|schema|serializers|handlers|interfaces|public|sdk|client)(\/|\.py$)/;
@@ -24,7 +24,7 @@ const PY_API_MODULE = /(^|\/)(__init__|api|apis|views|urls|endpoints|routes|rout
  * application (apps/, pages/, routes/, components/ …) an export is only shared between its own files.
  */
 const JS_API_FILE = /(^|\/)(index|main|mod|public[-_]api|exports?)\.[cm]?[jt]sx?$|(^|\/)exports?\/|\.d\.[cm]?ts$/;
-const JS_APP_PATH = /(^|\/)(apps?|pages|routes|components|hooks|views|screens|scripts|stories|examples?)\//;
+const JS_APP_PATH = /(^|\/)(apps?|pages|routes|components|hooks|views|screens|scripts|stories)\//;
 const GO_PRIVATE = /(^|\/)(internal|cmd)\/|(^|\/)main\.go$|(^|\/)main_\w+\.go$/;
 
 const symbols: Extractor = (text, path) => {
@@ -83,13 +83,15 @@ const graphql: Extractor = (text, path) => {
     .concat(all(/^\s+(\w+)\s*=\s*(?:graphene\.)?(?:\w+\.)?(?:Field|List|NonNull)\(/g, text, 'graphql')); // graphene
 };
 
-const FLAG_CALL = /\b(add_argument|add_option|option|Option|argument|opts\.on|\.on|flag|Flag|arg|long)\s*\(/;
-const cliFlags: Extractor = (text) => {
-  const go = all(/\b(?:Flags|PersistentFlags|flag|pflag|flags|fs|flagSet)(?:\(\))?\.\w+\(\s*(?:&[\w.]+,\s*)?"([\w-]+)"/g, text, 'cli-flag');
+/** Flags declared by cobra/pflag/flag (Go), clap (Rust), argparse/click/typer, commander/yargs, OptionParser. */
+const FLAG_CALL = /\b(add_argument|add_option|option|Option|argument|on|flag|Flag|arg|long)\s*\(/;
+const cliFlags: Extractor = (text, path) => {
+  const language = languageOf(path);
+  const go = language === 'go' ? all(/\b(?:Flags|PersistentFlags|flag|pflag|flags|fs|flagSet)(?:\(\))?\.\w+\(\s*(?:&[\w.]+,\s*)?"([\w-]+)"/g, text, 'cli-flag') : [];
+  const clap = language === 'rs' ? all(/\blong\s*(?:=\s*|\(\s*)"([\w-]+)"/g, text, 'cli-flag') : [];
   const dashed = FLAG_CALL.test(text) ? all(/['"](?:-\w,\s*)?--([\w-]+)/g, text, 'cli-flag') : [];
-  const clap = all(/\blong\s*(?:=\s*|\(\s*)"([\w-]+)"/g, text, 'cli-flag');
   const yargs = all(/\.option\(\s*['"]([\w-]+)['"]\s*,\s*\{/g, text, 'cli-flag');
-  return [...go, ...dashed, ...clap, ...yargs];
+  return [...go, ...clap, ...dashed, ...yargs];
 };
 
 const ENV_READ = /process\.env\.([A-Z_][A-Z0-9_]*)|process\.env\[\s*['"]([A-Z_][A-Z0-9_]*)['"]|import\.meta\.env\.([A-Z_][A-Z0-9_]*)|os\.environ(?:\.get\(|\[)\s*['"]([A-Z_][A-Z0-9_]*)|os\.getenv\(\s*['"]([A-Z_][A-Z0-9_]*)|\bENV(?:\.fetch\(|\[)\s*['"]([A-Z_][A-Z0-9_]*)|os\.(?:Getenv|LookupEnv)\(\s*"([A-Z_][A-Z0-9_]*)"|System\.getenv\(\s*"([A-Z_][A-Z0-9_]*)"|env::var\(\s*"([A-Z_][A-Z0-9_]*)"|BindEnv\([^)]*"([A-Z_][A-Z0-9_]*)"/g;
