@@ -46,6 +46,7 @@ export function describeIssues(error: z.ZodError, raw: unknown, source: string):
   return error.issues.map((issue) => {
     const field = issue.path.map(String).join('.') || '(root)';
     const got = valueAt(raw, issue.path as (string | number)[]);
+    if (got === undefined && issue.code === 'invalid_type') return `config: ${field}: is required in ${source}`;
     const shown = got === undefined || issue.code === 'unrecognized_keys' ? '' : ` (got ${JSON.stringify(got)})`;
     return `config: ${field}: ${plainMessage(issue)}${shown} in ${source}`;
   }).join('\n');
@@ -56,9 +57,10 @@ function plainMessage(issue: z.core.$ZodIssue): string {
     case 'too_big':
       return issue.origin === 'array' ? `must have at most ${issue.maximum} item(s)` : `must be at most ${issue.maximum}`;
     case 'too_small':
-      return issue.origin === 'array' ? `must have at least ${issue.minimum} item(s)` : `must be at least ${issue.minimum}`;
+      if (issue.origin === 'array') return `must have at least ${issue.minimum} item(s)`;
+      return issue.inclusive === false ? `must be greater than ${issue.minimum}` : `must be at least ${issue.minimum}`;
     case 'invalid_type':
-      return `must be ${issue.expected === 'array' ? 'an array' : `a ${issue.expected}`}`;
+      return `must be ${/^[aeiou]/.test(issue.expected) ? 'an' : 'a'} ${issue.expected}`;
     case 'unrecognized_keys':
       return `unknown field(s) ${issue.keys.map((key) => JSON.stringify(key)).join(', ')}`;
     default:

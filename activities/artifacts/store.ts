@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
@@ -46,7 +46,8 @@ export function createArtifactStore(root: string): ArtifactStore {
       if (!exists) {
         await mkdir(path.dirname(file), { recursive: true });
         // Write then rename, so a crash never leaves a half-written artifact under its final name.
-        const temp = `${file}.${process.pid}.tmp`;
+        // The temp name is unique per call: concurrent puts of the same content must not share it.
+        const temp = `${file}.${randomUUID()}.tmp`;
         await writeFile(temp, content);
         await rename(temp, file);
       }

@@ -55,7 +55,8 @@ export function runCommand(argv: string[], options: CommandOptions): Promise<Com
     const timer = setTimeout(() => { timedOut = true; stop(); }, options.timeoutMs);
     const ticker = options.onTick ? setInterval(options.onTick, options.tickMs ?? 5_000) : undefined;
     const onAbort = () => { cancelled = true; stop(); };
-    options.signal?.addEventListener('abort', onAbort, { once: true });
+    if (options.signal?.aborted) onAbort();
+    else options.signal?.addEventListener('abort', onAbort, { once: true });
     child.on('error', (error) => {
       clearTimeout(timer);
       if (ticker) clearInterval(ticker);

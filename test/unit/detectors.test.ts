@@ -93,6 +93,10 @@ describe('new integration detector', () => {
     ['an OpenAI client in Python', fileDiff('app/llm.py', { add: ['client = OpenAI(api_key=settings.OPENAI_API_KEY)'] })],
     ['a service endpoint in config', fileDiff('next.config.mjs', { add: ['      destination: "https://eu.i.posthog.com/:path*",'], status: 'modified' })],
     ['a new client module calling an external URL', fileDiff('src/lib/weather.ts', { add: ['const res = await fetch("https://api.weatherapi.net/v1/current.json?q=" + city);'] })],
+    ['a new Go client whose endpoint is a constant', fileDiff('internal/integration/linkhut/client.go', { add: [
+      'const defaultURL = "https://api.linkhut.org/v1/posts"', 'func (c *Client) Save(u string) error {', '\treq, err := http.NewRequest(http.MethodPost, c.url, nil)'] })],
+    ['a new module named after a service', fileDiff('app/destinations/datadog.py', { add: [
+      'class Datadog(BaseDestination):', '    def notify(self, alert):', '        requests.post(self.url, json=alert.payload, timeout=5)'] })],
   ];
   for (const [name, diff] of positives) {
     it(`fires on ${name}`, () => assert.ok(rules('newIntegration', diff).length > 0, name));
@@ -112,6 +116,10 @@ describe('new integration detector', () => {
     ['a client built in a test', fileDiff('tests/test_storage.py', { add: ['s3 = boto3.client("s3")'] })],
     ['a link to a vendor\'s docs', fileDiff('src/settings.tsx', { add: ['<a href="https://docs.stripe.com/keys">Where is my key?</a>'], status: 'modified' })],
     ['docs mentioning an SDK', fileDiff('docs/setup.md', { add: ['Install `stripe` and call `new Stripe(key)`.'] })],
+    ['a new UI component that fetches', fileDiff('src/pages/Status.tsx', { add: [
+      'const data = await fetch("/api/status");', '<a href="https://status.vendor-example.net">status</a>'] })],
+    ['a module whose name merely contains a service word', fileDiff('server/webhooks/resend-webhook-call.ts', { add: ['await fetch(call.url, { method: "POST" });'] })],
+    ['a dev-only requirement', fileDiff('requirements-dev.txt', { add: ['boto3>=1.10.0'], status: 'modified' })],
   ];
   for (const [name, ...diffs] of negatives) {
     it(`ignores ${name}`, () => assert.deepEqual(rules('newIntegration', ...diffs), []));

@@ -56,8 +56,11 @@ const PARSERS: [RegExp, Parser][] = [
   [/\.(csproj|fsproj)$|(^|\/)packages\.config$/, nuget],
 ];
 
+/** Requirement files for development only (`requirements-dev.txt`, `test-requirements.txt`) ship nothing. */
+const DEV_ONLY = /(^|\/)(dev|test|tests|lint|docs?|ci)[-_.]requirements[^/]*$|(^|\/)requirements[-_.](dev|test|tests|lint|docs?|ci)[^/]*$/i;
+
 export function manifestParser(path: string): Parser | null {
-  return PARSERS.find(([re]) => re.test(path))?.[1] ?? null;
+  return DEV_ONLY.test(path) ? null : PARSERS.find(([re]) => re.test(path))?.[1] ?? null;
 }
 
 /** The identity of a dependency across a version bump: lower case, `_`→`-`, Go major suffix dropped. */

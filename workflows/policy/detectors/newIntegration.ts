@@ -9,14 +9,17 @@
  *     `new S3Client(`, `boto3.client(`, `Sentry.init(`, `nodemailer.createTransport(`,
  *     `Stripe::StripeClient.new`, `s3.NewFromConfig(`, `OpenAI(api_key=…)`, `stripe.api_key = …`.
  *  3. `service-endpoint`: code or config points at a service's host (`https://eu.i.posthog.com`,
- *     `in.logs.betterstack.com`), or a new file calls an absolute external URL with an HTTP client.
+ *     `in.logs.betterstack.com`), or a new code file that makes HTTP calls names an external URL.
+ *  4. `client-module`: a new server-side code file named after a service (`destinations/datadog.py`,
+ *     `twilio_client.go`, `slack/index.ts`) makes HTTP calls.
+ * New UI files (jsx/tsx/vue/…) only count through a dependency, a client construction or a service host.
  * Lines moved unchanged from elsewhere in the diff are not new; tests, docs, examples and CI never count.
  */
 import type { DiffFile, DiffLine } from '../diff.js';
 import { codeLines, evidence, squash, squashedSet, type Evidence } from './lines.js';
 import { dependencyKey, manifestParser } from './manifests.js';
 import { isCiPath, isCode, isDocPath, isExamplePath, isGenerated, isLocale, isLockfile, isTestPath } from './paths.js';
-import { clientOf, serviceIn, tokens } from './services.js';
+import { clientOf, SERVICE_TOKENS, serviceIn, tokens } from './services.js';
 
 const CONSTRUCTION: RegExp[] = [
   /\bnew\s+([A-Za-z_$][\w$.]*)\s*[(<]/g, // JS/TS, Java, C#, PHP
@@ -30,8 +33,10 @@ const CONSTRUCTION: RegExp[] = [
 const URL_IN_TEXT = /\bhttps?:\/\/([a-z0-9.-]+\.[a-z]{2,})(\/[^\s'"`)]*)?/gi;
 /** Pages for people (docs, dashboards, consoles, status), not endpoints code talks to. */
 const HUMAN_PAGE = /^(docs|developers?|dashboard|console|portal|app|www|status|help|support|blog)\./;
-const HTTP_CALL = /\b(fetch|axios|got|ky|request|requests|httpx|urllib|HTTParty|Faraday|RestClient|http\.(Get|Post|NewRequest)|WebClient|HttpClient)\b/;
-const LOCAL_HOST = /(^|\.)(localhost|example\.(com|org|net)|test|local|internal|w3\.org|json-schema\.org|schema\.org|github\.com|githubusercontent\.com|gitlab\.com|bitbucket\.org|npmjs\.(org|com)|pypi\.org)$|^(127\.|0\.0\.0\.0|10\.|192\.168\.)/;
+const HTTP_CALL = /\b(fetch|axios|got|ky|request|requests|httpx|urllib|aiohttp|HTTParty|Faraday|RestClient|Net::HTTP|http\.(Get|Post|NewRequest\w*|Client)|WebClient|HttpClient|OkHttpClient|reqwest)\b/;
+/** Hosts that are not a service the code integrates with: local, reserved, schemas, code hosting, registries. */
+const LOCAL_HOST = /(^|\.)(localhost|example\.(com|org|net)|test|local|internal|w3\.org|json-schema\.org|schema\.org|npmjs\.(org|com)|pypi\.org)$|^(github\.com|gitlab\.com|bitbucket\.org|raw\.githubusercontent\.com)$|^(127\.|0\.0\.0\.0|10\.|192\.168\.)/;
+const UI_FILE = /\.(jsx|tsx|vue|svelte|html|erb)$/;
 
 export function detectNewIntegration(files: DiffFile[]): Evidence[] {
   const known = alreadyUsed(files);
@@ -91,10 +96,20 @@ function wiring(file: DiffFile, lines: DiffLine[], known: Known): Evidence[] {
     return service !== null && !known.services.has(service);
   }) : undefined;
   if (construction) out.push(evidence(file.path, construction, 'client-construction'));
-  const newModule = isCode(file.path) && file.status === 'added';
-  const endpoint = lines.find((l) => pointsAtService(l.text, newModule) && !known.endpointKeys.has(endpointKey(l.text) ?? ''));
+  const httpModule = isCode(file.path) && !UI_FILE.test(file.path) && file.status === 'added' && lines.some((l) => HTTP_CALL.test(l.text));
+  const endpoint = lines.find((l) => pointsAtService(l.text, httpModule) && !known.endpointKeys.has(endpointKey(l.text) ?? ''));
   if (endpoint) out.push(evidence(file.path, endpoint, 'service-endpoint'));
+  const service = moduleService(file.path);
+  if (httpModule && !endpoint && service && !known.services.has(service)) {
+    out.push(evidence(file.path, lines.find((l) => HTTP_CALL.test(l.text)), 'client-module'));
+  }
   return out;
+}
+
+/** `destinations/datadog.py`, `twilio_client.go`, `slack/index.ts` → the service the module is named after. */
+function moduleService(path: string): string | null {
+  const [dir = '', base = ''] = path.replace(/\.\w+$/, '').split('/').slice(-2);
+  return clientOf(base) ?? (/^(index|main|mod|client|__init__)$/.test(base) ? clientOf(dir) : null);
 }
 
 /** The service whose client the line constructs, if any. */
@@ -115,12 +130,12 @@ function endpointKey(text: string): string | null {
   return at > 0 ? squash(text.slice(0, at)).replace(/["'`]+$/, '') || null : null;
 }
 
-function pointsAtService(text: string, newModule: boolean): boolean {
+/** A URL of a service's host (`api.datadoghq.com` names datadog), or any external URL in a new HTTP client module. */
+function pointsAtService(text: string, httpModule: boolean): boolean {
   for (const m of text.matchAll(URL_IN_TEXT)) {
     const host = (m[1] ?? '').toLowerCase();
     if (LOCAL_HOST.test(host) || HUMAN_PAGE.test(host) || /^\/docs?\b/.test(m[2] ?? '')) continue;
-    if (tokens(host).some((t) => serviceIn(t) !== null)) return true;
-    if (newModule && HTTP_CALL.test(text)) return true;
+    if (httpModule || tokens(host).some((t) => [...SERVICE_TOKENS].some((s) => t === s || (s.length >= 5 && t.startsWith(s))))) return true;
   }
   return false;
 }

@@ -2,7 +2,8 @@
  * The vocabulary of external services: words that, appearing as a token of a package name, a client
  * class or a host name, mean "this talks to a vendor's service". Curated by category so a reviewer can
  * see what is covered; matching is by token (split on `/ @ . _ - :` and camelCase), never by substring,
- * so `lodash` or `react-query` cannot match by accident.
+ * so `lodash` or `react-query` cannot match by accident. (Host names alone also match a token of five or
+ * more letters as a prefix, so `api.datadoghq.com` names datadog: see newIntegration.ts.)
  */
 
 const CLOUD = ['aws', 'awssdk', 'boto3', 'botocore', 'aioboto3', 's3', 'sqs', 'sns', 'ses', 'dynamodb', 'kinesis',
