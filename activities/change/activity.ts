@@ -3,7 +3,7 @@ import type { ActivityDeps } from '../deps.js';
 import type { RepoRef } from '../../workflows/input.js';
 import type { ChangeFindings } from '../../workflows/policy/detectors/index.js';
 import type { RiskAssessment } from '../review/agent.js';
-import { analyzeDiff, capFindings, type ChangeStats } from './analyze.js';
+import { analyzeDiff, type ChangeStats } from './analyze.js';
 import { diffRange } from './git.js';
 import { checkDiffUsable } from './validateDiff.js';
 
@@ -29,7 +29,8 @@ export function prepareChangeActivity(deps: ActivityDeps) {
     return {
       diffSha256: sha256,
       stats: analysis.stats,
-      findings: capFindings(analysis.findings),
+      // detectChange caps evidence per kind, so findings stay small enough for history.
+      findings: analysis.findings,
       heuristic: analysis.heuristic,
       paths: analysis.files.slice(0, MAX_PATHS).map((file) => file.path),
     };

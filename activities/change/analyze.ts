@@ -3,9 +3,6 @@ import { detectChange, type ChangeFindings } from '../../workflows/policy/detect
 import { assessRisk } from '../../workflows/policy/riskHeuristic.js';
 import type { RiskAssessment } from '../review/agent.js';
 
-/** At most this many pieces of evidence per finding kind travel into history; the count stays exact. */
-const MAX_EVIDENCE_PER_KIND = 20;
-
 export interface ChangeAnalysis {
   files: DiffFile[];
   stats: ChangeStats;
@@ -36,14 +33,5 @@ export function analyzeDiff(diff: string): ChangeAnalysis {
     },
     findings,
     heuristic: assessRisk(files, findings),
-  };
-}
-
-export function capFindings(findings: ChangeFindings): ChangeFindings {
-  return {
-    schemaChange: findings.schemaChange.slice(0, MAX_EVIDENCE_PER_KIND),
-    newIntegration: findings.newIntegration.slice(0, MAX_EVIDENCE_PER_KIND),
-    secret: findings.secret.slice(0, MAX_EVIDENCE_PER_KIND),
-    apiBreaking: findings.apiBreaking.slice(0, MAX_EVIDENCE_PER_KIND),
   };
 }

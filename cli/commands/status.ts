@@ -60,8 +60,16 @@ function render(view: StatusView): string[] {
   if (json.outcome) lines.push(`outcome    ${json.outcome}: ${json.outcomeReason ?? ''}`);
   if (json.tokens) lines.push(`tokens     in ${json.tokens.input}, out ${json.tokens.output}, cache read ${json.tokens.cacheRead}, cache write ${json.tokens.cacheWrite}`);
   if (json.approvalRequest && json.awaitingApproval) {
-    lines.push('', 'Approval request:', ...json.approvalRequest.reasons.map((reason) => `  - ${reason}`));
-    lines.push(`  expires  ${json.approvalRequest.expiresAt}`, `  approve  ${json.approvalRequest.approveCommand}`, `  audit    ${json.approvalRequest.auditCommand}`);
+    const request = json.approvalRequest;
+    lines.push('', `Approval request (risk ${request.riskScore}/10):`, ...request.reasons.map((reason) => `  - ${reason}`));
+    lines.push('', ...request.rationale.split('\n').map((line) => `  ${line}`), '');
+    lines.push(
+      `  author   ${request.author} (cannot approve)`,
+      `  who      ${request.approvers.length ? request.approvers.join(', ') : 'anyone but the author'}`,
+      `  expires  ${request.expiresAt}`,
+      `  approve  ${request.approveCommand}`,
+      `  audit    ${request.auditCommand}`,
+    );
   }
   if (json.approvals.length) {
     lines.push('', 'Approvals received:');

@@ -30,7 +30,7 @@ describe('prpilot demo on a real dev server', { timeout: 600_000 }, () => {
   it('takes three PRs to their expected ends and exits 0', async () => {
     const run = await runCli(['demo'], env, { timeoutMs: 480_000 });
     assert.equal(run.code, 0, `demo failed:\n${run.stdout}\n${run.stderr}`);
-    for (const [key, outcome] of [['clean', 'deployed'], ['risky', 'deployed'], ['bad', 'rolled_back']]) {
+    for (const [key, outcome] of [['clean', 'deployed'], ['risky', 'deployed'], ['bad', 'rolled_back']] as const) {
       const row = run.stdout.split('\n').find((line) => line.startsWith(`${key} `));
       assert.ok(row, `no result row for ${key}`);
       const [, expected, actual, id] = row.trim().split(/\s+/);
