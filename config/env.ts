@@ -9,6 +9,8 @@ const envSchema = z.object({
   ANTHROPIC_API_KEY: z.string().min(1).optional(),
   ANTHROPIC_BASE_URL: z.string().url().optional(),
   PRPILOT_MODEL: z.string().min(1).default('claude-sonnet-4-5'),
+  /** One model call's time limit; Temporal retries a call that runs out. */
+  PRPILOT_LLM_TIMEOUT_MS: z.coerce.number().int().min(100).default(120_000),
   PRPILOT_UI_URL: z.string().url().optional(),
 });
 

@@ -22,6 +22,14 @@ export const testsConfigSchema = z.strictObject({
   /** lcov report the command writes, relative to the repo root. */
   coverageReport: z.string().min(1).nullable().default(null),
   timeoutSeconds: seconds(1).default(600),
+  /** Where generated tests are written, relative to the repo root (the Claude test agent). */
+  generatedTestDir: z.string().min(1).default('test/generated'),
+  /** Framework and style hint for generated tests, e.g. "node:test with node:assert/strict". */
+  framework: z.string().min(1).default('the framework the repository already uses'),
+  /** Generate-run-retry attempts per coverage gap, with the failure output fed back each time. */
+  maxAttempts: z.number().int().min(1).max(10).default(3),
+  /** A generated test is kept only if it passes this many runs in a row (flaky ones are dropped). */
+  stableRuns: z.number().int().min(1).max(20).default(5),
 });
 
 export const reviewConfigSchema = z.strictObject({

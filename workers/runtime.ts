@@ -5,7 +5,8 @@ import { homePaths } from '../config/paths.js';
 import type { ActivityDeps } from '../activities/deps.js';
 import { reapOrphans } from '../targets/local/target.js';
 import { missingSearchAttributes } from '../server/searchAttributes.js';
-import { agentsFor, createDeps, createPrpilotWorker } from './worker.js';
+import { createDeps, createPrpilotWorker } from './worker.js';
+import { AgentSetupError, agentsFor } from '../activities/agents.js';
 
 export class WorkerSetupError extends Error {}
 
@@ -33,7 +34,10 @@ export async function createWorkerRuntime(env: PrpilotEnv, options: { address?: 
   const paths = homePaths();
   const reaped = await reapOrphans(paths.deployments);
   if (reaped.length > 0) log(`prpilot worker: stopped processes left by a crashed worker: ${reaped.join(', ')}`);
-  const deps = await createDeps(paths, agentsFor(env, log));
+  const agents = await agentsFor(env, log).catch((error: unknown) => {
+    throw error instanceof AgentSetupError ? new WorkerSetupError(error.message) : error;
+  });
+  const deps = await createDeps(paths, agents);
   const worker = await createPrpilotWorker({ connection, namespace: env.TEMPORAL_NAMESPACE, taskQueue: env.PRPILOT_TASK_QUEUE, deps });
   return {
     worker,

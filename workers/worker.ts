@@ -7,7 +7,6 @@ import { createFileNotifier } from '../activities/notify/notifier.js';
 import type { ActivityDeps, Agents } from '../activities/deps.js';
 import { createLocalTarget } from '../targets/local/target.js';
 import { homePaths, type HomePaths } from '../config/paths.js';
-import type { PrpilotEnv } from '../config/env.js';
 import { policySourceSha256 } from './policyHash.js';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
@@ -23,15 +22,6 @@ export async function createDeps(paths: HomePaths = homePaths(), agents: Agents 
     policySha256: await policySourceSha256(),
     now: () => new Date(),
   };
-}
-
-export function agentsFor(env: PrpilotEnv, log: (line: string) => void = console.error): Agents {
-  if (env.llm === 'anthropic') {
-    log('prpilot: the Claude agents are not in this build yet; using the offline agents (set PRPILOT_LLM=offline to silence this)');
-  } else {
-    log('prpilot: no ANTHROPIC_API_KEY set: using the offline agents (deterministic heuristics, no network)');
-  }
-  return createOfflineAgents();
 }
 
 /**

@@ -3,7 +3,7 @@
  *   review → tests → staging → validation → deployment risk → (human approval if any gate fired) → canary
  * A pushed revision restarts the pipeline from review with the new head; nothing stale is deployed.
  */
-import { CancellationScope, isCancellation, ApplicationFailure } from '@temporalio/workflow';
+import { CancellationScope, isCancellation, ApplicationFailure, patched } from '@temporalio/workflow';
 import { prInputSchema, type PrInput, type PrResult } from './input.js';
 import { PipelineRun } from './run.js';
 import { registerHandlers } from './handlers.js';
@@ -11,7 +11,7 @@ import { ApprovalBox, awaitApproval } from './approval.js';
 import { runCanary, errorMessage } from './canary.js';
 import { computeGates } from './policy/gates.js';
 import {
-  deploymentRiskStage, reviewStage, stagingStage, testsStage, validationStage, type AgentFailure,
+  deploymentRiskStage, reviewStage, stagingStage, testsStage, validationStage, type AgentTrouble,
 } from './stages.js';
 import type { Outcome } from './messages.js';
 import { approvalRequestFor } from './approvalRequest.js';
@@ -46,26 +46,26 @@ export async function prToProduction(rawInput: PrInput): Promise<PrResult> {
 }
 
 async function pipeline(run: PipelineRun, approvals: ApprovalBox): Promise<Ending> {
-  const failures: AgentFailure[] = [];
-  const { change, review } = await reviewStage(run, failures);
+  const trouble: AgentTrouble = { failures: [], uncertain: [] };
+  const { change, review } = await reviewStage(run, trouble);
+  const riskScore = effectiveRisk(change.heuristic.score, review?.riskScore);
   const { gates: codeGates } = computeGates({
-    riskScore: review?.riskScore ?? change.heuristic.score, riskThreshold: run.input.config.review.riskThreshold,
-    findings: change.findings, review, agentFailures: failures, agentUncertain: [],
+    riskScore: codeRisk(change.heuristic.score, review?.riskScore), riskThreshold: run.input.config.review.riskThreshold,
+    findings: change.findings, review, agentFailures: trouble.failures, agentUncertain: trouble.uncertain,
   });
-  run.setRisk(review?.riskScore ?? change.heuristic.score, codeGates);
+  run.setRisk(riskScore, codeGates);
 
-  const tests = await testsStage(run, failures, change, review);
+  const tests = await testsStage(run, trouble, change, review);
   if (tests && tests.ran && !tests.passed) return { outcome: 'failed', reason: `tests failed: ${tests.summary}` };
 
-  const staging = await stagingStage(run, failures);
+  const staging = await stagingStage(run, trouble);
   if (staging && !staging.smokePassed) return { outcome: 'failed', reason: `staging smoke tests failed: ${staging.summary}` };
-  const validation = await validationStage(run, failures, staging);
-  const deploymentRisk = await deploymentRiskStage(run, failures, { review, tests, validation, change });
+  const validation = await validationStage(run, trouble, staging);
+  const deploymentRisk = await deploymentRiskStage(run, trouble, { review, tests, validation, change });
 
-  const riskScore = review?.riskScore ?? change.heuristic.score;
   const decision = computeGates({
-    riskScore, riskThreshold: run.input.config.review.riskThreshold, findings: change.findings, review,
-    agentFailures: failures, agentUncertain: [], deploymentRisk: deploymentRisk?.level ?? null,
+    riskScore: codeRisk(change.heuristic.score, review?.riskScore), riskThreshold: run.input.config.review.riskThreshold, findings: change.findings, review,
+    agentFailures: trouble.failures, agentUncertain: trouble.uncertain, deploymentRisk: deploymentRisk?.level ?? null,
   });
   run.setRisk(riskScore, decision.gates);
   await run.record({
@@ -75,7 +75,7 @@ async function pipeline(run: PipelineRun, approvals: ApprovalBox): Promise<Endin
       rationale: decision.reasons.join('\n') || 'every gate checked and none fired',
       gates: decision.gates,
       details: { riskScore, threshold: run.input.config.review.riskThreshold, deploymentRisk: deploymentRisk?.level ?? null, findings: change.findings },
-      input: { change: change.findings, riskScore, failures, deploymentRisk },
+      input: { change: change.findings, riskScore, failures: trouble.failures, deploymentRisk },
     },
   });
 
@@ -92,6 +92,21 @@ async function pipeline(run: PipelineRun, approvals: ApprovalBox): Promise<Endin
   if (canary.kind === 'rolled_back') return { outcome: 'rolled_back', reason: canary.reason, incidentReportSha256: canary.incidentReportSha256, approvedBy };
   return { outcome: canary.kind, reason: canary.reason, approvedBy };
 }
+
+/**
+ * The code's risk score goes to the gates as is, and the model's separately: computeGates takes the
+ * higher, so a model cannot talk the risk below what the code measured. Runs started before this rule
+ * passed the model's score in place of the code's; they keep doing so on replay.
+ */
+function codeRisk(heuristic: number, model: number | undefined): number {
+  return patched(RISK_FLOOR_PATCH) ? heuristic : model ?? heuristic;
+}
+
+function effectiveRisk(heuristic: number, model: number | undefined): number {
+  return patched(RISK_FLOOR_PATCH) ? Math.max(heuristic, model ?? heuristic) : model ?? heuristic;
+}
+
+const RISK_FLOOR_PATCH = 'risk-floor-is-the-code-heuristic';
 
 async function restartWithRevision(run: PipelineRun): Promise<void> {
   const previous = run.headSha;

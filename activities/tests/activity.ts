@@ -32,7 +32,8 @@ export function runTestsActivity(deps: ActivityDeps) {
         signal: context.cancellationSignal,
       });
       const log = run.log ? await deps.artifacts.put(run.log) : null;
-      const report = testReportSchema.parse({ ...run.output, logSha256: log?.sha256 ?? null });
+      const patch = run.patch ? await deps.artifacts.put(run.patch) : null;
+      const report = testReportSchema.parse({ ...run.output, logSha256: log?.sha256 ?? null, patchSha256: patch?.sha256 ?? null });
       return {
         report,
         decision: draftFrom(run, {
@@ -40,7 +41,10 @@ export function runTestsActivity(deps: ActivityDeps) {
           decision: report.passed ? 'tests passed' : 'tests failed',
           rationale: report.summary,
           input: { headSha: input.headSha, tests: input.tests },
-          details: { exitCode: report.exitCode, coverage: report.coverage, diffCoverage: report.diffCoverage, logSha256: report.logSha256 },
+          details: {
+            exitCode: report.exitCode, coverage: report.coverage, diffCoverage: report.diffCoverage, logSha256: report.logSha256,
+            generatedTests: report.generatedTests, patchSha256: report.patchSha256,
+          },
         }),
       };
     } finally {

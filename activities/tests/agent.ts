@@ -13,7 +13,7 @@ export interface TestInput {
   signal: AbortSignal;
 }
 
-/** Output plus the full log, which the activity stores as an artifact. */
+/** Output plus the full log and the kept generated tests as a patch, which the activity stores as artifacts. */
 export interface TestAgent {
-  run(input: TestInput): Promise<AgentRun<TestReport> & { log: string }>;
+  run(input: TestInput): Promise<AgentRun<TestReport> & { log: string; patch?: string }>;
 }

@@ -13,6 +13,16 @@ export const testReportSchema = z.object({
   coverage: ratio.nullable(),
   /** Coverage of the lines this PR adds in files the coverage report knows. */
   diffCoverage: ratio.nullable(),
+  /** Tests the test agent generated for coverage gaps: kept only if they pass repeatedly and raise diff coverage. */
+  generatedTests: z.array(z.object({
+    file: z.string(),
+    gap: z.string(),
+    kept: z.boolean(),
+    attempts: z.number().int().min(0),
+    reason: z.string(),
+  })).default([]),
+  /** The kept tests as a patch in the artifact store; never committed to the user's branch. */
+  patchSha256: z.string().nullable().default(null),
   summary: z.string(),
 });
 export type TestReport = z.infer<typeof testReportSchema>;

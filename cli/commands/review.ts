@@ -5,7 +5,8 @@ import { reviewConfigSchema } from '../../config/schema.js';
 import { analyzeDiff } from '../../activities/change/analyze.js';
 import { checkDiffUsable } from '../../activities/change/validateDiff.js';
 import { computeGates } from '../../workflows/policy/gates.js';
-import { agentsFor } from '../../workers/worker.js';
+import { AGENT_OUTPUT_INVALID } from '../../workflows/failureTypes.js';
+import { AgentSetupError, agentsFor } from '../../activities/agents.js';
 import { helpOption, jsonOption, parseCommandArgs } from '../args.js';
 import { EXIT, UsageError } from '../errors.js';
 import { resolveChange } from '../resolveChange.js';
@@ -51,25 +52,32 @@ export const reviewCommand: Command = {
       if (loaded) threshold = loaded.config.review.riskThreshold;
     }
     const analysis = analyzeDiff(diff);
-    const agents = agentsFor(readEnv(), values.json ? () => undefined : io.err);
+    const agents = await agentsFor(readEnv(), values.json ? () => undefined : io.err).catch((error: unknown) => {
+      throw error instanceof AgentSetupError ? new UsageError(error.message) : error;
+    });
+    // As in the workflow: an agent that fails or answers invalidly escalates; the code's gates still apply.
     const run = await agents.review.review({
       diff, files: analysis.files, title: values.title ?? '', description: values.description ?? '',
       findings: analysis.findings, heuristic: analysis.heuristic,
-    });
-    const review = run.output;
+    }).catch((error: unknown) => ({ error: error instanceof Error ? error.message : String(error), invalid: (error as { type?: string }).type === AGENT_OUTPUT_INVALID }));
+    const review = 'output' in run ? run.output : null;
+    const trouble = 'error' in run ? [{ agent: 'review', error: run.error, why: run.error }] : [];
+    const riskScore = review?.riskScore ?? analysis.heuristic.score;
     const { gates, reasons } = computeGates({
-      riskScore: review.riskScore, riskThreshold: threshold, findings: analysis.findings, review, agentFailures: [], agentUncertain: [],
+      riskScore, riskThreshold: threshold, findings: analysis.findings, review,
+      agentFailures: 'error' in run && !run.invalid ? trouble : [], agentUncertain: 'error' in run && run.invalid ? trouble : [],
     });
-    const result = { riskScore: review.riskScore, gates, requiresHuman: gates.length > 0, findings: analysis.findings, rationale: review.rationale };
+    const rationale = review?.rationale ?? `review agent failed: ${'error' in run ? run.error : ''}`;
+    const result = { riskScore, gates, requiresHuman: gates.length > 0, findings: analysis.findings, rationale };
     if (values.json) {
-      io.out(JSON.stringify({ ...result, reasons, review, agent: run.identity, stats: analysis.stats }, null, 2));
+      io.out(JSON.stringify({ ...result, reasons, review, agent: 'identity' in run ? run.identity : null, tokens: 'tokens' in run ? run.tokens : null, stats: analysis.stats }, null, 2));
       return EXIT.ok;
     }
-    io.out(`risk ${review.riskScore}/10 (threshold ${threshold}) · ${analysis.stats.files} file(s), +${analysis.stats.additions} -${analysis.stats.deletions}`);
+    io.out(`risk ${riskScore}/10 (threshold ${threshold}) · ${analysis.stats.files} file(s), +${analysis.stats.additions} -${analysis.stats.deletions}`);
     io.out(gates.length ? `requires a human: ${gates.join(', ')}` : 'no gate fired: would proceed without a human');
     for (const reason of reasons) io.out(`  - ${reason}`);
-    io.out('', );
-    io.out(review.rationale);
+    io.out('');
+    io.out(rationale);
     return EXIT.ok;
   },
 };

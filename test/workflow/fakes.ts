@@ -45,7 +45,7 @@ export function fakeActivities(overrides: Partial<Activities> = {}): { activitie
     async reviewChange() { return { review: cleanReview, decision: draft('review', 'risk 2/10') }; },
     async runTests() {
       return {
-        report: { ran: true, passed: true, exitCode: 0, timedOut: false, durationMs: 10, logSha256: null, coverage: null, diffCoverage: null, summary: 'passed' },
+        report: { ran: true, passed: true, exitCode: 0, timedOut: false, durationMs: 10, logSha256: null, coverage: null, diffCoverage: null, generatedTests: [], patchSha256: null, summary: 'passed' },
         decision: draft('tests', 'tests passed'),
       };
     },

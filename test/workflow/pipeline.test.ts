@@ -193,6 +193,33 @@ describe('prToProduction on the time-skipping server', { timeout: 120_000 }, () 
     assert.equal(calls.promoteCanary, undefined);
   });
 
+  it('ends failed, without staging or a deploy, when the PR\'s own tests fail', async () => {
+    const passing = await fakeActivities().activities.runTests({} as never);
+    const { activities, calls } = fakeActivities({
+      async runTests() { return { ...passing, report: { ...passing.report, passed: false, exitCode: 1, summary: '`npm test` failed with exit code 1' } }; },
+    });
+    const result = await run(activities, prInput(), (handle) => handle.result());
+    assert.equal(result.outcome, 'failed');
+    assert.match(result.reason, /tests failed/);
+    assert.equal(calls.deployStaging, undefined);
+    assert.equal(calls.startCanary, undefined);
+  });
+
+  it('a model that scores the risk below the code\'s heuristic cannot lower it', async () => {
+    const { activities } = fakeActivities({
+      async prepareChange() {
+        return { diffSha256: 'a'.repeat(64), stats: { files: 1, binaryFiles: 0, additions: 900, deletions: 0, bytes: 9000 }, findings: noFindings, heuristic: { score: 8, factors: [] }, paths: ['src/auth.ts'] };
+      },
+    });
+    const result = await run(activities, prInput(), async (handle) => {
+      const status = await until(handle, (s) => s.awaitingApproval);
+      assert.equal(status.riskScore, 8);
+      assert.ok(status.gates.includes('risk_threshold'));
+      return handle.result();
+    });
+    assert.equal(result.outcome, 'expired');
+  });
+
   it('escalates when the review agent is unsure or finds an API break, whatever its risk score', async () => {
     const { activities } = fakeActivities({
       async reviewChange() {

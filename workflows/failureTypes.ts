@@ -1,0 +1,2 @@
+/** ApplicationFailure types that cross from activities to the workflow; one definition each. */
+export const AGENT_OUTPUT_INVALID = 'AgentOutputInvalid';
