@@ -12,7 +12,7 @@ import path from 'node:path';
 export async function startLocalServer(options: { port: number; uiPort: number; detached: boolean; log: (line: string) => void }): Promise<DevServer & { source: string }> {
   const paths = homePaths();
   const binary = await temporalBinary('cli');
-  options.log(`prpilot: Temporal CLI ${binary.source}`);
+  options.log(`prpilot: ${binary.source}`);
   if (binary.path) {
     const server = await startDevServer({
       cliPath: binary.path,

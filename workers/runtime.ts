@@ -38,7 +38,7 @@ export async function createWorkerRuntime(env: PrpilotEnv, options: { address?: 
     throw error instanceof AgentSetupError ? new WorkerSetupError(error.message) : error;
   });
   const deps = await createDeps(paths, agents);
-  const worker = await createPrpilotWorker({ connection, namespace: env.TEMPORAL_NAMESPACE, taskQueue: env.PRPILOT_TASK_QUEUE, deps });
+  const worker = await createPrpilotWorker({ connection, namespace: env.TEMPORAL_NAMESPACE, taskQueue: env.PRPILOT_TASK_QUEUE, deps, log });
   return {
     worker,
     deps,

@@ -8,6 +8,7 @@ import type { ActivityDeps, Agents } from '../activities/deps.js';
 import { createLocalTarget } from '../targets/local/target.js';
 import { homePaths, type HomePaths } from '../config/paths.js';
 import { policySourceSha256 } from './policyHash.js';
+import { freshPrebuiltBundle } from './bundle.js';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
@@ -34,12 +35,17 @@ export async function createPrpilotWorker(options: {
   taskQueue: string;
   deps: ActivityDeps;
   overrides?: Partial<WorkerOptions>;
+  log?: (line: string) => void;
 }): Promise<Worker> {
+  const prebuilt = await freshPrebuiltBundle();
+  options.log?.(prebuilt
+    ? 'prpilot: using the prebuilt workflow bundle (dist/, built from the current sources)'
+    : 'prpilot: bundling the workflow code (`npm run build` once makes worker starts faster)');
   return Worker.create({
     connection: options.connection,
     namespace: options.namespace,
     taskQueue: options.taskQueue,
-    workflowsPath: WORKFLOWS_PATH,
+    ...(prebuilt ? { workflowBundle: prebuilt } : { workflowsPath: WORKFLOWS_PATH }),
     activities: createActivities(options.deps),
     maxConcurrentActivityTaskExecutions: 20,
     maxConcurrentLocalActivityExecutions: 50,

@@ -1,0 +1,34 @@
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { bundleWorkflowCode } from '@temporalio/worker';
+import { PROJECT_ROOT } from '../config/paths.js';
+import { sourcesSha256 } from './sourceHash.js';
+
+/**
+ * Workers start fast with workflow code bundled ahead of time (`npm run build`). The bundle records
+ * the hash of the sources it was built from; a stale bundle is never used, the worker bundles afresh.
+ */
+export const BUNDLE_FILE = path.join(PROJECT_ROOT, 'dist', 'workflow-bundle.js');
+/** Everything the workflow bundle is built from. */
+const SOURCE_DIRS = ['workflows', 'config', 'activities'];
+
+export function workflowSourcesSha256(): Promise<string> {
+  return sourcesSha256(SOURCE_DIRS);
+}
+
+export async function buildWorkflowBundle(workflowsPath: string, file = BUNDLE_FILE): Promise<string> {
+  const { code } = await bundleWorkflowCode({ workflowsPath });
+  await mkdir(path.dirname(file), { recursive: true });
+  await writeFile(`${file}.tmp`, code);
+  await rename(`${file}.tmp`, file);
+  await writeFile(`${file}.sha256`, await workflowSourcesSha256());
+  return file;
+}
+
+/** The prebuilt bundle's code if it was built from the current sources, else null. */
+export async function freshPrebuiltBundle(file = BUNDLE_FILE): Promise<{ code: string } | null> {
+  const [recorded, current] = await Promise.all([readFile(`${file}.sha256`, 'utf8').catch(() => null), workflowSourcesSha256()]);
+  if (recorded?.trim() !== current) return null;
+  const code = await readFile(file, 'utf8').catch(() => null);
+  return code === null ? null : { code };
+}
