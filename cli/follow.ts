@@ -2,6 +2,7 @@ import type { Client } from '@temporalio/client';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { statusQuery, type PipelineStatus } from '../workflows/messages.js';
 import { prResultSchema, type PrResult } from '../workflows/input.js';
+import { CliError } from './errors.js';
 
 export type FollowEnd = { kind: 'result'; result: PrResult } | { kind: 'awaiting'; status: PipelineStatus };
 
@@ -33,7 +34,9 @@ export async function followRun(
     if (!resultArrived) {
       const closed = await handle.describe().then((d) => d.status.name !== 'RUNNING', () => false);
       if (closed) {
-        await result; // throws with the failure if the workflow failed, was cancelled or terminated
+        await result.catch((error: unknown) => {
+          throw new CliError(`workflow ${workflowId} ended without an outcome: ${error instanceof Error ? error.message : String(error)} (see \`prpilot status ${workflowId}\`)`);
+        });
         if (resultArrived) return { kind: 'result', result: resultArrived };
       }
     }

@@ -56,6 +56,8 @@ export const canaryConfigSchema = z.strictObject({
   maxP99Ms: z.number().positive().default(800),
   /** Fewer canary requests than this in the whole window is inconclusive, which fails closed. */
   minRequests: z.number().int().min(1).default(20),
+  /** A canary paused past its window is rolled back after this long (it keeps being judged meanwhile). */
+  maxPauseSeconds: seconds(1).default(3_600),
 });
 
 export const approvalConfigSchema = z.strictObject({
@@ -69,6 +71,9 @@ export const deployConfigSchema = z.strictObject({
   target: z.literal('local').default('local'),
 });
 
+/** Timer-driven steps per wait (canary intervals, approval reminders): keeps a run's history bounded. */
+export const MAX_TIMER_STEPS = 200;
+
 export const prpilotConfigSchema = z.strictObject({
   service: serviceConfigSchema,
   tests: testsConfigSchema.default(testsConfigSchema.parse({})),
@@ -80,7 +85,14 @@ export const prpilotConfigSchema = z.strictObject({
 }).refine((config) => config.canary.intervalSeconds <= config.canary.durationSeconds, {
   path: ['canary', 'intervalSeconds'],
   message: 'must not be longer than canary.durationSeconds',
+}).refine((config) => config.canary.durationSeconds / config.canary.intervalSeconds <= MAX_TIMER_STEPS, {
+  path: ['canary', 'intervalSeconds'],
+  message: `must be at least canary.durationSeconds / ${MAX_TIMER_STEPS} (each interval adds to the run's history)`,
+}).refine((config) => config.approval.timeoutSeconds / config.approval.reminderSeconds <= MAX_TIMER_STEPS, {
+  path: ['approval', 'reminderSeconds'],
+  message: `must be at least approval.timeoutSeconds / ${MAX_TIMER_STEPS} (each reminder adds to the run's history)`,
 });
+
 
 export type PrpilotConfig = z.infer<typeof prpilotConfigSchema>;
 export type ServiceConfig = z.infer<typeof serviceConfigSchema>;

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
@@ -12,8 +13,10 @@ export const BUNDLE_FILE = path.join(PROJECT_ROOT, 'dist', 'workflow-bundle.js')
 /** Everything the workflow bundle is built from. */
 const SOURCE_DIRS = ['workflows', 'config', 'activities'];
 
-export function workflowSourcesSha256(): Promise<string> {
-  return sourcesSha256(SOURCE_DIRS);
+/** The sources, and the lock file: upgrading @temporalio/workflow or zod also makes the bundle stale. */
+export async function workflowSourcesSha256(): Promise<string> {
+  const lock = await readFile(path.join(PROJECT_ROOT, 'package-lock.json'), 'utf8').catch(() => '');
+  return createHash('sha256').update(await sourcesSha256(SOURCE_DIRS)).update(lock).digest('hex');
 }
 
 export async function buildWorkflowBundle(workflowsPath: string, file = BUNDLE_FILE): Promise<string> {

@@ -13,12 +13,15 @@ export function activitiesFor(config: PrpilotConfig) {
     startToCloseTimeout: '2 minutes',
     retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 3 },
   });
+  // A chunked review makes a few sequential model calls, each possibly with a repair pass.
   const agent = proxyActivities<Activities>({
-    startToCloseTimeout: '5 minutes',
+    startToCloseTimeout: '20 minutes',
     retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 3 },
   });
+  // The Claude test agent may run the suite once, then per gap (up to 5) up to maxAttempts + stableRuns - 1 times.
+  const testRuns = 1 + 5 * (config.tests.maxAttempts + config.tests.stableRuns - 1);
   const tests = proxyActivities<Activities>({
-    startToCloseTimeout: seconds(config.tests.timeoutSeconds + 120),
+    startToCloseTimeout: seconds(config.tests.timeoutSeconds * testRuns + 600),
     heartbeatTimeout: '30 seconds',
     retry: { initialInterval: '5 seconds', maximumAttempts: 2 },
   });

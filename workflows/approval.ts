@@ -1,5 +1,5 @@
 /** The escalation wait: an approval, a rejection or the timeout, with reminders on a timer. */
-import { condition, log } from '@temporalio/workflow';
+import { condition, isCancellation, log } from '@temporalio/workflow';
 import type { ApprovalRequest } from './messages.js';
 import type { Verdict } from './handlers.js';
 import type { PipelineRun } from './run.js';
@@ -9,6 +9,7 @@ export type ApprovalEnding =
   | { kind: 'rejected'; by: string; reason?: string }
   | { kind: 'expired' };
 
+/** Holds the verdict of the current approval request; the first valid one wins. */
 export class ApprovalBox {
   verdict: Verdict | null = null;
   offer(verdict: Verdict): void {
@@ -21,7 +22,7 @@ export async function awaitApproval(run: PipelineRun, box: ApprovalBox, request:
   box.verdict = null;
   run.status.approvalRequest = request;
   run.setStage('awaiting_approval', `awaiting approval: ${request.reasons.join('; ')}`);
-  await run.acts.notify({
+  await notifyQuietly(run, {
     event: 'approval_requested',
     workflowId: run.workflowId,
     title: `Approval needed: ${run.input.title}`,
@@ -42,7 +43,7 @@ export async function awaitApproval(run: PipelineRun, box: ApprovalBox, request:
       if (Date.now() >= deadline) return { kind: 'expired' };
       nextReminder += reminderSeconds * 1000;
       log.info(`approval still pending for ${run.workflowId}; expires at ${new Date(deadline).toISOString()}`);
-      await run.acts.notify({
+      await notifyQuietly(run, {
         event: 'approval_reminder',
         workflowId: run.workflowId,
         title: `Reminder: approval pending for ${run.input.title}`,
@@ -52,4 +53,12 @@ export async function awaitApproval(run: PipelineRun, box: ApprovalBox, request:
   } finally {
     run.status.awaitingApproval = false;
   }
+}
+
+/** A notifier outage must not end a pending approval: the request stays visible in status and the UI. */
+async function notifyQuietly(run: PipelineRun, notification: Parameters<PipelineRun['acts']['notify']>[0]): Promise<void> {
+  await run.acts.notify(notification).catch((error: unknown) => {
+    if (isCancellation(error)) throw error;
+    log.warn(`notification ${notification.event} failed: ${error instanceof Error ? error.message : String(error)}`);
+  });
 }

@@ -63,15 +63,20 @@ interface Judged {
 async function watch(run: PipelineRun, deploymentId: string, sinceEpochMs: number, note: (event: string) => void): Promise<Judged> {
   const limits = run.input.config.canary;
   const windowEnds = Date.now() + limits.durationSeconds * 1000;
+  const pauseEnds = windowEnds + limits.maxPauseSeconds * 1000;
   for (;;) {
     const remaining = windowEnds - Date.now();
-    await sleep(Math.max(1_000, Math.min(limits.intervalSeconds * 1000, remaining)));
+    // Past the window (only while paused) keep judging at the interval, not faster.
+    await sleep(remaining > 0 ? Math.max(1_000, Math.min(limits.intervalSeconds * 1000, remaining)) : limits.intervalSeconds * 1000);
     const stats = await run.acts.canaryStats({ deploymentId, sinceEpochMs });
     const judgement = judgeCanary(stats.canary, limits);
     note(`judged ${stats.canary.requests} canary requests: ${judgement.verdict}`);
     if (judgement.verdict === 'fail') return { judgement, ...stats, early: Date.now() < windowEnds };
     // A paused canary keeps being judged (and still rolls back) but is not promoted.
     if (Date.now() >= windowEnds && !run.paused) return { judgement, ...stats, early: false };
+    if (Date.now() >= pauseEnds) {
+      return { judgement: { verdict: 'inconclusive', reasons: [`paused for longer than ${limits.maxPauseSeconds}s after the window: rolled back (fail closed)`] }, ...stats, early: false };
+    }
   }
 }
 
@@ -92,7 +97,10 @@ async function rollBack(run: PipelineRun, deploymentId: string, judged: Judged, 
     stable: judged.stable,
     timeline,
     auditCommand: `prpilot audit ${run.workflowId} --format md`,
-  }).catch(() => null);
+  }).catch((error: unknown) => {
+    if (isCancellation(error)) throw error;
+    return null; // the rollback stands without a report; its absence is visible in the audit
+  });
   if (incident) await run.record({ draft: incident.decision });
   return { kind: 'rolled_back', reason, incidentReportSha256: incident?.reportSha256 ?? null };
 }

@@ -17,7 +17,11 @@ export interface Verdict {
   reason?: string;
 }
 
-export function registerHandlers(run: PipelineRun, onVerdict: (verdict: Verdict) => void, currentAttempt: () => CancellationScope | null): void {
+export function registerHandlers(
+  run: PipelineRun,
+  verdicts: { offer: (verdict: Verdict) => void; current: () => Verdict | null },
+  currentAttempt: () => CancellationScope | null,
+): void {
   setHandler(statusQuery, () => run.status);
 
   const onApproval = (kind: 'approve' | 'reject') => (payload: unknown) => {
@@ -34,9 +38,10 @@ export function registerHandlers(run: PipelineRun, onVerdict: (verdict: Verdict)
         approvers: run.input.config.approval.approvers,
         awaitingApproval: run.status.awaitingApproval,
         stage: run.status.stage,
+        decided: describeVerdict(verdicts.current()),
       });
       attempt = { kind, ...parsed.data, accepted: ruling.accepted, why: ruling.why, at };
-      if (ruling.accepted) onVerdict({ kind, by: parsed.data.by, reason: parsed.data.reason });
+      if (ruling.accepted) verdicts.offer({ kind, by: parsed.data.by, reason: parsed.data.reason });
     }
     run.status.approvals.push(attempt);
     run.unrecorded.push(attempt);
@@ -77,4 +82,8 @@ export function registerHandlers(run: PipelineRun, onVerdict: (verdict: Verdict)
     run.status.paused = false;
     log.info(`resumed by ${parsed.data.by}`);
   });
+}
+
+function describeVerdict(verdict: Verdict | null): string | null {
+  return verdict ? `${verdict.kind === 'approve' ? 'approved' : 'rejected'} by ${verdict.by}` : null;
 }

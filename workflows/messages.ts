@@ -37,7 +37,7 @@ export const rejectSignalSchema = z.object({
   reason: z.string().trim().min(1),
   requestId: z.string().optional(),
 });
-export const revisionPushedSignalSchema = z.object({ headSha: z.string().regex(/^[0-9a-f]{7,64}$/) });
+export const revisionPushedSignalSchema = z.object({ headSha: z.string().regex(/^[0-9a-f]{40}$/, 'a full 40-character commit sha') });
 export const pauseSignalSchema = z.object({ by: z.string().trim().min(1), reason: z.string().optional() });
 export const resumeSignalSchema = z.object({ by: z.string().trim().min(1) });
 

@@ -31,17 +31,18 @@ export async function prToProduction(rawInput: PrInput): Promise<PrResult> {
   const run = new PipelineRun(parsed.data);
   const approvals = new ApprovalBox();
   let attemptScope: CancellationScope | null = null;
-  registerHandlers(run, (verdict) => approvals.offer(verdict), () => attemptScope);
+  registerHandlers(run, { offer: (verdict) => approvals.offer(verdict), current: () => approvals.verdict }, () => attemptScope);
 
   for (;;) {
+    // A revision can arrive when no attempt is running (before the first, or as one ends): it still counts.
+    if (run.pendingHead) await restartWithRevision(run);
     attemptScope = new CancellationScope();
     const ending = await attemptScope.run(() => pipeline(run, approvals)).catch((error: unknown) => {
       if (isCancellation(error) && run.pendingHead) return null;
       if (isCancellation(error)) throw error;
       return { outcome: 'failed' as const, reason: `pipeline failed: ${errorMessage(error)}` };
     });
-    if (ending) return finish(run, ending);
-    await restartWithRevision(run);
+    if (ending && !(run.pendingHead && ending.outcome !== 'deployed')) return finish(run, ending);
   }
 }
 

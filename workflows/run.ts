@@ -61,14 +61,15 @@ export class PipelineRun {
   }
 
   async record(decision: { draft: DecisionDraft } | { policy: PolicyDecision }): Promise<void> {
-    this.seq += 1;
+    // seq and the chain advance only once sealed: a failed seal leaves no gap in the chain.
     const sealed = await this.acts.recordDecision({
       workflowId: this.workflowId,
-      seq: this.seq,
+      seq: this.seq + 1,
       prevHash: this.lastHash,
       draft: 'draft' in decision ? decision.draft : null,
       policy: 'policy' in decision ? decision.policy : null,
     });
+    this.seq = sealed.record.seq;
     this.lastHash = sealed.hash;
     const used = sealed.record.tokens;
     this.tokens.input += used.input;

@@ -1,8 +1,8 @@
-import { Context } from '@temporalio/activity';
 import type { PrpilotConfig } from '../../config/schema.js';
 import type { RepoRef } from '../../workflows/input.js';
 import type { ActivityDeps } from '../deps.js';
 import { checkout } from '../scratch.js';
+import { withHeartbeat } from '../heartbeat.js';
 import { summarize } from '../staging/activity.js';
 import { createBaselineStore } from '../staging/baselines.js';
 import type { TrafficSummary } from '../staging/schema.js';
@@ -24,24 +24,25 @@ export interface CanaryStartInput {
 export function canaryActivities(deps: ActivityDeps) {
   const baselines = createBaselineStore(deps.paths.baselines);
   const sourceDir = (deploymentId: string) => path.join(deps.paths.scratch, 'deployments', deploymentId);
+  async function startCanary(input: CanaryStartInput): Promise<{ url: string; startedAtEpochMs: number }> {
+    const root = sourceDir(input.deploymentId);
+    const [stable, canary] = await Promise.all([
+      checkout(root, input.repo, input.baseSha, 'stable'),
+      checkout(root, input.repo, input.headSha, 'canary'),
+    ]);
+    const { url } = await deps.target.startCanary(input.deploymentId, {
+      stable: { label: 'stable', dir: stable.dir },
+      canary: { label: 'canary', dir: canary.dir },
+      service: input.config.service,
+      percent: input.config.canary.percent,
+      requestsPerSecond: input.config.canary.requestsPerSecond,
+      paths: input.config.service.trafficPaths,
+    });
+    return { url, startedAtEpochMs: deps.now().getTime() };
+  }
+
   return {
-    async startCanary(input: CanaryStartInput): Promise<{ url: string; startedAtEpochMs: number }> {
-      const root = sourceDir(input.deploymentId);
-      const [stable, canary] = await Promise.all([
-        checkout(root, input.repo, input.baseSha, 'stable'),
-        checkout(root, input.repo, input.headSha, 'canary'),
-      ]);
-      Context.current().heartbeat('sources exported');
-      const { url } = await deps.target.startCanary(input.deploymentId, {
-        stable: { label: 'stable', dir: stable.dir },
-        canary: { label: 'canary', dir: canary.dir },
-        service: input.config.service,
-        percent: input.config.canary.percent,
-        requestsPerSecond: input.config.canary.requestsPerSecond,
-        paths: input.config.service.trafficPaths,
-      });
-      return { url, startedAtEpochMs: deps.now().getTime() };
-    },
+    startCanary: (input: CanaryStartInput) => withHeartbeat(() => startCanary(input)),
 
     async canaryStats(input: { deploymentId: string; sinceEpochMs: number }): Promise<{ canary: TrafficSummary; stable: TrafficSummary }> {
       const stats = await deps.target.stats(input.deploymentId, input.sinceEpochMs);

@@ -6,6 +6,7 @@ import type { ActivityDeps } from '../deps.js';
 import { offlineIdentity, draftFrom } from '../agent.js';
 import { NO_TOKENS } from '../../workflows/records.js';
 import { checkout } from '../scratch.js';
+import { withHeartbeat } from '../heartbeat.js';
 import { createBaselineStore } from './baselines.js';
 import { stagingReportSchema, type Baseline, type StagingReport, type TrafficSummary } from './schema.js';
 
@@ -27,7 +28,13 @@ const STAGING_AGENT = offlineIdentity('staging', 'local-staging/1.0.0', { measur
 export function deployStagingActivity(deps: ActivityDeps) {
   const baselines = createBaselineStore(deps.paths.baselines);
   return async function deployStaging(input: StagingInput): Promise<{ report: StagingReport; decision: DecisionDraft }> {
+    return withHeartbeat(() => stage(input));
+  };
+
+  async function stage(stagingInput: StagingInput): Promise<{ report: StagingReport; decision: DecisionDraft }> {
     const context = Context.current();
+    // Each attempt has its own deployment: a retry must never stop (or be stopped by) an earlier attempt's processes.
+    const input = { ...stagingInput, deploymentId: `${stagingInput.deploymentId}-a${context.info.attempt}` };
     const { service, staging } = input.config;
     const measureWindow = async (deploymentId: string, label: string): Promise<TrafficSummary> => {
       const stats = await deps.target.measure(deploymentId, {
@@ -73,7 +80,7 @@ export function deployStagingActivity(deps: ActivityDeps) {
       await deps.target.stop(input.deploymentId);
       await head.remove();
     }
-  };
+  }
 
   async function measureBase(
     input: StagingInput,

@@ -1,3 +1,4 @@
+import { CancelledFailure } from '@temporalio/activity';
 import { readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { runCommand, type CommandResult } from '../process/runCommand.js';
@@ -36,7 +37,12 @@ export async function runTestCommand(input: TestInput, command: string[], option
     onTick: input.heartbeat,
     tickMs: 2_000,
   });
-  const passed = result.exitCode === 0 && !result.timedOut && !result.cancelled;
+  // A cancelled run (worker shutdown, a new revision) is not a test failure: let the activity be cancelled.
+  if (result.cancelled) {
+    const reason: unknown = input.signal.reason;
+    throw reason instanceof Error ? reason : new CancelledFailure('the test run was cancelled');
+  }
+  const passed = result.exitCode === 0 && !result.timedOut;
   const coverage = passed && coverageReport ? await readCoverage(input, coverageReport) : null;
   return { result, passed, coverage };
 }

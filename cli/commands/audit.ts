@@ -37,6 +37,11 @@ export const auditCommand: Command = {
       io.out(renderAuditMarkdown(header, trail));
     }
     if (!trail.chain.ok) throw new CliError(`hash chain of ${workflowId} does not verify: ${trail.chain.problems.join('; ')}`);
+    // A completed run states its decision count and last hash in its result: records cut from the end show here.
+    const result = description.status.name === 'COMPLETED' ? prResultSchema.safeParse(await handle.result()) : null;
+    if (result?.success && (result.data.decisions !== trail.records.length || result.data.lastDecisionHash !== trail.chain.lastHash)) {
+      throw new CliError(`audit of ${workflowId} is incomplete: the run's result names ${result.data.decisions} decision(s) ending in ${result.data.lastDecisionHash.slice(0, 12)}…, the history holds ${trail.records.length} ending in ${trail.chain.lastHash.slice(0, 12)}…`);
+    }
     return EXIT.ok;
   },
 };

@@ -6,7 +6,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { prToProduction } from '../../workflows/prToProduction.js';
-import { approveSignal, rejectSignal, revisionPushedSignal, statusQuery, type PipelineStatus } from '../../workflows/messages.js';
+import { approveSignal, pauseSignal, rejectSignal, revisionPushedSignal, statusQuery, type PipelineStatus } from '../../workflows/messages.js';
 import type { Activities } from '../../activities/index.js';
 import { timeSkippingEnv, workflowBundle } from '../helpers/temporal.js';
 import { cleanReview, failing, fakeActivities, noFindings, prInput, type Calls } from './fakes.js';
@@ -191,6 +191,52 @@ describe('prToProduction on the time-skipping server', { timeout: 120_000 }, () 
     assert.equal(result.outcome, 'rolled_back');
     assert.match(result.reason, /inconclusive/);
     assert.equal(calls.promoteCanary, undefined);
+  });
+
+  it('counts only the first verdict: a reject right after an accepted approval is ignored, and says so', async () => {
+    const { activities } = withSchemaChange();
+    const result = await run(activities, prInput(), async (handle) => {
+      await until(handle, (s) => s.awaitingApproval);
+      await handle.signal(approveSignal, { by: 'carol', reason: 'ok' });
+      await handle.signal(rejectSignal, { by: 'dave', reason: 'wait' });
+      const status = await until(handle, (s) => s.approvals.length === 2);
+      assert.equal(status.approvals[0]!.accepted, true);
+      assert.equal(status.approvals[1]!.accepted, false);
+      assert.match(status.approvals[1]!.why, /already decided \(approved by carol\)/);
+      return handle.result();
+    });
+    assert.equal(result.outcome, 'deployed');
+  });
+
+  it('honours a revision that arrives before the first attempt runs (signal-with-start)', async () => {
+    const { activities, calls } = fakeActivities();
+    const newHead = 'f'.repeat(40);
+    const taskQueue = `test-${++counter}`;
+    const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: await workflowBundle(), activities });
+    const result = await worker.runUntil(async () => {
+      const handle = await env.client.workflow.signalWithStart(prToProduction, {
+        taskQueue, workflowId: `wf-${counter}`, args: [prInput()], signal: revisionPushedSignal, signalArgs: [{ headSha: newHead }],
+      });
+      return handle.result();
+    });
+    assert.equal(result.outcome, 'deployed');
+    assert.equal(result.headSha, newHead);
+    const canaryHeads = (calls.startCanary ?? []).map(([input]) => (input as { headSha: string }).headSha);
+    assert.deepEqual(canaryHeads, [newHead]);
+  });
+
+  it('rolls back a canary paused past its window once the pause limit runs out', async () => {
+    const { activities, calls } = fakeActivities();
+    const input = prInput({ config: { canary: { durationSeconds: 60, intervalSeconds: 30, maxPauseSeconds: 600 } } });
+    const result = await run(activities, input, async (handle) => {
+      await until(handle, (s) => s.stage === 'canary');
+      await handle.signal(pauseSignal, { by: 'carol', reason: 'watching a dashboard' });
+      return handle.result();
+    });
+    assert.equal(result.outcome, 'rolled_back');
+    assert.match(result.reason, /paused for longer than 600s/);
+    assert.equal(calls.promoteCanary, undefined);
+    assert.ok((calls.canaryStats?.length ?? 0) <= 24, `judged at the interval while paused, not every second (${calls.canaryStats?.length})`);
   });
 
   it('ends failed, without staging or a deploy, when the PR\'s own tests fail', async () => {

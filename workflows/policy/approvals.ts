@@ -1,6 +1,7 @@
 /**
  * Who may approve or reject. Pure: the workflow applies it to every signal it receives.
  * - Nothing is approved unless an approval is pending (an early approval does not count later).
+ * - The first accepted verdict on a request decides it; later ones are ignored, not silently lost.
  * - The PR's author can never approve their own change; the author may withdraw it (reject).
  * - With an approvers list, only people on it count.
  */
@@ -9,6 +10,8 @@ export interface ApprovalRules {
   approvers: string[];
   awaitingApproval: boolean;
   stage: string;
+  /** A verdict on the current request was already accepted: later approvals and rejections do not count. */
+  decided?: string | null;
 }
 
 export type Ruling = { accepted: true; why: string } | { accepted: false; why: string };
@@ -16,6 +19,9 @@ export type Ruling = { accepted: true; why: string } | { accepted: false; why: s
 export function ruleOnApproval(kind: 'approve' | 'reject', by: string, rules: ApprovalRules): Ruling {
   if (!rules.awaitingApproval) {
     return { accepted: false, why: `no approval is pending (stage: ${rules.stage})` };
+  }
+  if (rules.decided) {
+    return { accepted: false, why: `this request was already decided (${rules.decided})` };
   }
   const isAuthor = mayBeSamePerson(by, rules.author);
   if (kind === 'approve' && isAuthor) {
