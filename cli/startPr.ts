@@ -2,7 +2,7 @@ import { WorkflowIdConflictPolicy, type Client } from '@temporalio/client';
 import { workflowUrl, type PrpilotEnv } from '../config/env.js';
 import { ConfigError, loadConfig } from '../config/load.js';
 import { MAX_DESCRIPTION_CHARS, MAX_TITLE_CHARS, type PrInput } from '../workflows/input.js';
-import { WORKFLOW_TYPE, searchAttributes } from '../workflows/messages.js';
+import { WORKFLOW_TYPE, revisionPushedSignal, searchAttributes, statusQuery } from '../workflows/messages.js';
 import { UsageError } from './errors.js';
 import { localWorkflowId, resolveChange } from './resolveChange.js';
 
@@ -45,6 +45,7 @@ export async function preparePr(request: StartRequest): Promise<{ input: PrInput
 
 /** Starts the PR's workflow, or returns the one already running for it (no duplicate). */
 export async function startPr(client: Client, env: PrpilotEnv, input: PrInput, workflowId: string) {
+  const alreadyRunning = await client.workflow.getHandle(workflowId).describe().then((d) => d.status.name === 'RUNNING', () => false);
   const handle = await client.workflow.start(WORKFLOW_TYPE, {
     workflowId,
     taskQueue: env.PRPILOT_TASK_QUEUE,
@@ -60,5 +61,18 @@ export async function startPr(client: Client, env: PrpilotEnv, input: PrInput, w
     ],
   });
   const runId = handle.firstExecutionRunId;
-  return { workflowId, runId, url: workflowUrl(env, workflowId, runId) };
+  return { workflowId, runId, url: workflowUrl(env, workflowId, runId), revision: alreadyRunning ? await pushNewHead(client, workflowId, input.headSha) : 'none' as const };
+}
+
+/**
+ * Starting a PR that already runs returns that run (no duplicate); if it runs on an older head, the new
+ * head is sent as `revisionPushed`, so the run restarts from review instead of deploying the old one.
+ */
+async function pushNewHead(client: Client, workflowId: string, headSha: string): Promise<'none' | 'pushed' | 'unknown'> {
+  const handle = client.workflow.getHandle(workflowId);
+  const status = await client.connection.withDeadline(Date.now() + 5_000, () => handle.query(statusQuery)).catch(() => null);
+  if (!status) return 'unknown';
+  if (status.headSha === headSha || status.outcome) return 'none';
+  await handle.signal(revisionPushedSignal, { headSha });
+  return 'pushed';
 }

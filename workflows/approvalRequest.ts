@@ -6,6 +6,7 @@ export function approvalRequestFor(run: PipelineRun, decision: { gates: Gate[]; 
   const { timeoutSeconds, approvers } = run.input.config.approval;
   const now = Date.now();
   return {
+    headSha: run.headSha,
     gates: decision.gates,
     riskScore,
     rationale,

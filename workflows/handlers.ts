@@ -39,6 +39,8 @@ export function registerHandlers(
         awaitingApproval: run.status.awaitingApproval,
         stage: run.status.stage,
         decided: describeVerdict(verdicts.current()),
+        currentHead: run.headSha,
+        forHead: parsed.data.headSha,
       });
       attempt = { kind, ...parsed.data, accepted: ruling.accepted, why: ruling.why, at };
       if (ruling.accepted) verdicts.offer({ kind, by: parsed.data.by, reason: parsed.data.reason });

@@ -27,17 +27,24 @@ export const outcomeSchema = z.enum(outcomes);
 export type Outcome = z.infer<typeof outcomeSchema>;
 
 /** `requestId` is optional: the CLI sets it to find its own approval in the `status` query afterwards. */
+/**
+ * `headSha` is optional: when given (the CLI always sends the head it showed), the verdict only counts
+ * for that head, so an approval read on one revision cannot approve the next.
+ */
+const fullSha = z.string().regex(/^[0-9a-f]{40}$/, 'a full 40-character commit sha');
 export const approveSignalSchema = z.object({
   by: z.string().trim().min(1),
   reason: z.string().optional(),
   requestId: z.string().optional(),
+  headSha: fullSha.optional(),
 });
 export const rejectSignalSchema = z.object({
   by: z.string().trim().min(1),
   reason: z.string().trim().min(1),
   requestId: z.string().optional(),
+  headSha: fullSha.optional(),
 });
-export const revisionPushedSignalSchema = z.object({ headSha: z.string().regex(/^[0-9a-f]{40}$/, 'a full 40-character commit sha') });
+export const revisionPushedSignalSchema = z.object({ headSha: fullSha });
 export const pauseSignalSchema = z.object({ by: z.string().trim().min(1), reason: z.string().optional() });
 export const resumeSignalSchema = z.object({ by: z.string().trim().min(1) });
 
@@ -65,6 +72,8 @@ export const approvalAttemptSchema = z.object({
 export type ApprovalAttempt = z.infer<typeof approvalAttemptSchema>;
 
 export const approvalRequestSchema = z.object({
+  /** The head this request is about; a verdict sent for another head does not count. */
+  headSha: z.string(),
   gates: z.array(gateSchema),
   riskScore: z.number().int(),
   rationale: z.string(),

@@ -1,6 +1,7 @@
 import type { ActivityDeps } from '../deps.js';
 import { draftFrom } from '../agent.js';
 import { analyzeDiff } from '../change/analyze.js';
+import { redactTokens } from '../../workflows/policy/detectors/secret.js';
 import type { DecisionDraft } from '../../workflows/records.js';
 import { reviewOutputSchema, type ReviewOutput } from './schema.js';
 
@@ -22,7 +23,8 @@ export function reviewChangeActivity(deps: ActivityDeps) {
       findings: analysis.findings,
       heuristic: analysis.heuristic,
     });
-    const review = reviewOutputSchema.parse(run.output);
+    // A model may quote the diff; credential-shaped text must not reach history through its words.
+    const review = reviewOutputSchema.parse(redactStrings(run.output));
     return {
       review,
       decision: draftFrom(run, {
@@ -41,4 +43,13 @@ export function reviewChangeActivity(deps: ActivityDeps) {
       }),
     };
   };
+}
+
+function redactStrings<T>(value: T): T {
+  if (typeof value === 'string') return redactTokens(value) as T;
+  if (Array.isArray(value)) return value.map(redactStrings) as T;
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, redactStrings(inner)])) as T;
+  }
+  return value;
 }

@@ -36,13 +36,13 @@ function approvalCommand(kind: 'approve' | 'reject'): Command {
       if (description.status.name !== 'RUNNING') {
         throw new CliError(`workflow ${workflowId} has already ended (${description.status.name.toLowerCase()}); there is nothing to ${kind}`);
       }
-      const { requestId, attempt } = await sendApproval(client, workflowId, kind, by, reason);
+      const { requestId, headSha, attempt } = await sendApproval(client, workflowId, kind, by, reason);
       if (values.json) {
-        io.out(JSON.stringify({ workflowId, requestId, delivered: true, accepted: attempt?.accepted ?? null, why: attempt?.why ?? null }));
+        io.out(JSON.stringify({ workflowId, requestId, headSha, delivered: true, accepted: attempt?.accepted ?? null, why: attempt?.why ?? null }));
       } else if (!attempt) {
         io.out(`${kind} signal delivered to ${workflowId}, but no worker answered within ${READ_BACK_MS / 1000}s; check \`prpilot status ${workflowId}\``);
       } else {
-        io.out(`${kind} by ${by}: ${attempt.accepted ? 'accepted' : 'NOT accepted'}: ${attempt.why}`);
+        io.out(`${kind} by ${by}${headSha ? ` for head ${headSha.slice(0, 12)}` : ''}: ${attempt.accepted ? 'accepted' : 'NOT accepted'}: ${attempt.why}`);
       }
       return attempt?.accepted ? EXIT.ok : EXIT.error;
     },
@@ -53,8 +53,11 @@ function approvalCommand(kind: 'approve' | 'reject'): Command {
 export async function sendApproval(client: Client, workflowId: string, kind: 'approve' | 'reject', by: string, reason?: string) {
   const handle = client.workflow.getHandle(workflowId);
   const requestId = randomUUID();
-  await handle.signal(kind === 'approve' ? approveSignal : rejectSignal, { by, ...(reason ? { reason } : {}), requestId });
-  return { requestId, attempt: await readBack(handle, requestId) };
+  // The verdict is for the head the request shows now: if a revision lands meanwhile, it will not count.
+  const status = await handle.query(statusQuery).catch(() => null);
+  const headSha = status?.approvalRequest?.headSha ?? status?.headSha;
+  await handle.signal(kind === 'approve' ? approveSignal : rejectSignal, { by, ...(reason ? { reason } : {}), requestId, ...(headSha ? { headSha } : {}) });
+  return { requestId, headSha: headSha ?? null, attempt: await readBack(handle, requestId) };
 }
 
 async function readBack(

@@ -39,8 +39,11 @@ export const startCommand: Command = {
     });
     const client = await connectClient(env);
     const started = await startPr(client, env, input, workflowId);
-    if (values.json) io.out(JSON.stringify(started));
-    else io.out(`workflow ${started.workflowId}\nrun      ${started.runId}\nUI       ${started.url}`);
+    const { revision, ...ids } = started;
+    if (values.json) io.out(JSON.stringify(ids));
+    else io.out(`workflow ${ids.workflowId}\nrun      ${ids.runId}\nUI       ${ids.url}`);
+    if (revision === 'pushed') io.err(`this PR was already running on an older head: sent revisionPushed ${input.headSha.slice(0, 12)}, it restarts from review`);
+    if (revision === 'unknown') io.err('could not read the run\'s status (is a worker running?); if it runs on an older head, send revisionPushed');
     if (!values.wait) return EXIT.ok;
 
     const end = await followRun(client, workflowId, { print: io.err, untilBlocked: values['until-blocked'] });

@@ -193,6 +193,21 @@ describe('prToProduction on the time-skipping server', { timeout: 120_000 }, () 
     assert.equal(calls.promoteCanary, undefined);
   });
 
+  it('ignores a verdict sent for another head than the one awaiting approval', async () => {
+    const { activities } = withSchemaChange();
+    const result = await run(activities, prInput(), async (handle) => {
+      await until(handle, (s) => s.awaitingApproval);
+      await handle.signal(approveSignal, { by: 'carol', headSha: 'e'.repeat(40) });
+      const status = await until(handle, (s) => s.approvals.length === 1);
+      assert.equal(status.approvals[0]!.accepted, false);
+      assert.match(status.approvals[0]!.why, /sent for head eeeeeeeeeeee, but the run is now at head dddddddddddd/);
+      assert.equal(status.approvalRequest?.headSha, 'd'.repeat(40));
+      await handle.signal(approveSignal, { by: 'carol', headSha: 'd'.repeat(40) });
+      return handle.result();
+    });
+    assert.equal(result.outcome, 'deployed');
+  });
+
   it('counts only the first verdict: a reject right after an accepted approval is ignored, and says so', async () => {
     const { activities } = withSchemaChange();
     const result = await run(activities, prInput(), async (handle) => {

@@ -1,6 +1,7 @@
 /**
  * Who may approve or reject. Pure: the workflow applies it to every signal it receives.
  * - Nothing is approved unless an approval is pending (an early approval does not count later).
+ * - A verdict sent for another head than the run's current one does not count.
  * - The first accepted verdict on a request decides it; later ones are ignored, not silently lost.
  * - The PR's author can never approve their own change; the author may withdraw it (reject).
  * - With an approvers list, only people on it count.
@@ -12,6 +13,9 @@ export interface ApprovalRules {
   stage: string;
   /** A verdict on the current request was already accepted: later approvals and rejections do not count. */
   decided?: string | null;
+  /** The head the run is at, and the head the verdict was sent for (when the sender said). */
+  currentHead?: string;
+  forHead?: string;
 }
 
 export type Ruling = { accepted: true; why: string } | { accepted: false; why: string };
@@ -19,6 +23,9 @@ export type Ruling = { accepted: true; why: string } | { accepted: false; why: s
 export function ruleOnApproval(kind: 'approve' | 'reject', by: string, rules: ApprovalRules): Ruling {
   if (!rules.awaitingApproval) {
     return { accepted: false, why: `no approval is pending (stage: ${rules.stage})` };
+  }
+  if (rules.forHead && rules.currentHead && rules.forHead !== rules.currentHead) {
+    return { accepted: false, why: `sent for head ${rules.forHead.slice(0, 12)}, but the run is now at head ${rules.currentHead.slice(0, 12)}: look at the new request` };
   }
   if (rules.decided) {
     return { accepted: false, why: `this request was already decided (${rules.decided})` };

@@ -65,6 +65,11 @@ const DOCKER_ENV = /^\s*(?:ENV|ARG)\s+([A-Za-z_]\w*)\s+(\S.*)$/;
 /** `name = "v"`, `name: 'v'`, `"name": "v"`, `name := "v"`, `name => "v"`, `name="v"` (kwargs). */
 const QUOTED_ASSIGNMENT = /["']?([A-Za-z_][\w.-]*)["']?\s*(?::=|=>|\?\?=|\|\|=|=|:)\s*(["'`])((?:\\.|(?!\2).)*)\2/g;
 
+/** Replaces credential-shaped tokens in free text (e.g. a model's rationale quoting a diff) with a label. */
+export function redactTokens(text: string): string {
+  return TOKENS.reduce((acc, { label, re }) => acc.replace(new RegExp(re.source, `${re.flags.replace('g', '')}g`), `[redacted ${label}]`), text);
+}
+
 export function detectSecret(files: DiffFile[]): Evidence[] {
   const found: Evidence[] = [];
   for (const file of files) {
