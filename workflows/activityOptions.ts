@@ -36,8 +36,9 @@ export function activitiesFor(config: PrpilotConfig) {
     retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 3 },
   });
   // Rollback and teardown must eventually happen: they keep retrying far longer than anything else.
+  // Rollback may have to restart stable (its start timeout) plus the proxy and load generator.
   const mustFinish = proxyActivities<Activities>({
-    startToCloseTimeout: '2 minutes',
+    startToCloseTimeout: seconds(Math.max(120, config.service.startTimeoutSeconds * 2 + 60)),
     retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 30 },
   });
   const local = proxyLocalActivities<Activities>({
