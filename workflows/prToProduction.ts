@@ -35,7 +35,10 @@ export async function prToProduction(rawInput: PrInput): Promise<PrResult> {
 
   for (;;) {
     // A revision can arrive when no attempt is running (before the first, or as one ends): it still counts.
-    if (run.pendingHead) await restartWithRevision(run);
+    if (run.pendingHead) {
+      approvals.verdict = null; // a verdict was about the old head
+      await restartWithRevision(run);
+    }
     attemptScope = new CancellationScope();
     const ending = await attemptScope.run(() => pipeline(run, approvals)).catch((error: unknown) => {
       if (isCancellation(error) && run.pendingHead) return null;

@@ -21,14 +21,14 @@ export interface ApprovalRules {
 export type Ruling = { accepted: true; why: string } | { accepted: false; why: string };
 
 export function ruleOnApproval(kind: 'approve' | 'reject', by: string, rules: ApprovalRules): Ruling {
-  if (!rules.awaitingApproval) {
-    return { accepted: false, why: `no approval is pending (stage: ${rules.stage})` };
-  }
   if (rules.forHead && rules.currentHead && rules.forHead !== rules.currentHead) {
     return { accepted: false, why: `sent for head ${rules.forHead.slice(0, 12)}, but the run is now at head ${rules.currentHead.slice(0, 12)}: look at the new request` };
   }
   if (rules.decided) {
     return { accepted: false, why: `this request was already decided (${rules.decided})` };
+  }
+  if (!rules.awaitingApproval) {
+    return { accepted: false, why: `no approval is pending (stage: ${rules.stage})` };
   }
   const isAuthor = mayBeSamePerson(by, rules.author);
   if (kind === 'approve' && isAuthor) {
