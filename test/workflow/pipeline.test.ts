@@ -9,7 +9,7 @@ import { prToProduction } from '../../workflows/prToProduction.js';
 import { approveSignal, pauseSignal, rejectSignal, revisionPushedSignal, statusQuery, type PipelineStatus } from '../../workflows/messages.js';
 import type { Activities } from '../../activities/index.js';
 import { timeSkippingEnv, workflowBundle } from '../helpers/temporal.js';
-import { cleanReview, failing, fakeActivities, noFindings, prInput, type Calls } from './fakes.js';
+import { cleanReview, failing, fakeActivities, noFindings, prInput } from './fakes.js';
 
 let env: TestWorkflowEnvironment;
 before(async () => { env = await timeSkippingEnv(); });
@@ -47,14 +47,11 @@ async function until(handle: WorkflowHandle, predicate: (status: PipelineStatus)
 }
 
 const schemaFindings = { ...noFindings, schemaChange: [{ file: 'migrations/002.sql', line: 1, rule: 'sql-ddl', excerpt: 'ALTER TABLE orders' }] };
-const withSchemaChange = (base: Calls | null = null) => {
-  void base;
-  return fakeActivities({
+const withSchemaChange = () => fakeActivities({
     async prepareChange() {
       return { diffSha256: 'a'.repeat(64), stats: { files: 1, binaryFiles: 0, additions: 2, deletions: 0, bytes: 80 }, findings: schemaFindings, heuristic: { score: 3, factors: [] }, paths: ['migrations/002.sql'] };
     },
-  });
-};
+});
 
 describe('prToProduction on the time-skipping server', { timeout: 600_000 }, () => {
   it('deploys a clean PR after its 10-minute canary, with a verified decision chain', async () => {
