@@ -1,5 +1,7 @@
 import type { ArtifactStore } from './artifacts/store.js';
 import type { LocalTarget } from '../targets/local/types.js';
+import type { DeployTarget } from '../targets/deployTarget.js';
+import type { CommandTargetConfig } from '../targets/command/config.js';
 import type { ReviewAgent } from './review/agent.js';
 import type { TestAgent } from './tests/agent.js';
 import type { ValidationAgent } from './validation/agent.js';
@@ -18,7 +20,10 @@ export interface Agents {
 export interface ActivityDeps {
   paths: HomePaths;
   artifacts: ArtifactStore;
+  /** The worker's own processes: staging always, and canaries of `deploy.target: local`. */
   target: LocalTarget;
+  /** The user's deploy scripts, for canaries of `deploy.target: command`. */
+  commandTarget: (config: CommandTargetConfig) => DeployTarget;
   agents: Agents;
   notifier: Notifier;
   /** sha256 of the policy modules' source: the "prompt" of decisions the code makes. */

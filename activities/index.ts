@@ -6,7 +6,8 @@ import { deployStagingActivity } from './staging/activity.js';
 import { validateStagingActivity } from './validation/activity.js';
 import { assessDeploymentRiskActivity, writeIncidentReportActivity } from './deployment/activity.js';
 import { canaryActivities } from './deployment/canary.js';
-import { recordDecisionActivity } from './audit/recordDecision.js';
+import { recordDecisionActivity, recordDecisionsActivity } from './audit/recordDecision.js';
+import { watchCanaryActivity } from './deployment/watch.js';
 import { notifyActivity } from './notify/activity.js';
 
 /** Every activity the workflow calls, built from injected dependencies (see activities/deps.ts). */
@@ -20,7 +21,9 @@ export function createActivities(deps: ActivityDeps) {
     assessDeploymentRisk: assessDeploymentRiskActivity(deps),
     writeIncidentReport: writeIncidentReportActivity(deps),
     ...canaryActivities(deps),
+    watchCanary: watchCanaryActivity(deps),
     recordDecision: recordDecisionActivity(deps),
+    recordDecisions: recordDecisionsActivity(deps),
     notify: notifyActivity(deps),
   };
 }

@@ -1,8 +1,12 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import { commitAuthor, commitSubject, diffRange, GitError, isGitRepo, resolveCommit } from '../activities/change/git.js';
+import { commitAuthor, commitSubject, diffRange, GitError, isGitRepo, MAX_DIFF_BYTES, resolveCommit } from '../activities/change/git.js';
 import { checkDiffUsable } from '../activities/change/validateDiff.js';
-import { UsageError } from './errors.js';
+import { CliError, UsageError } from './errors.js';
+import type { GitHubClient } from '../github/client.js';
+import { GitHubError } from '../github/errors.js';
+import { fetchPullRequest, type PullRequestInfo } from '../github/pullRequest.js';
+import { parseRepoSlug, repoSlug, type GitHubRepoName } from '../github/repo.js';
 
 export interface ResolvedChange {
   repoPath: string;
@@ -44,4 +48,47 @@ async function resolveRef(repoPath: string, ref: string, flag: string): Promise<
 export function localWorkflowId(repoName: string, prNumber: number | null, headSha: string): string {
   const safeName = repoName.replace(/[^A-Za-z0-9._-]/g, '_');
   return `pr-local-${safeName}-${prNumber ?? headSha.slice(0, 12)}`;
+}
+
+/** `--repo owner/name` names a GitHub repository, unless a local directory of that name exists. */
+export async function githubRepoArg(repo: string): Promise<GitHubRepoName | null> {
+  const slug = parseRepoSlug(repo);
+  if (!slug) return null;
+  return (await stat(path.resolve(repo)).catch(() => null)) ? null : slug;
+}
+
+/**
+ * A GitHub PR, checked like a local range before anything starts: it exists and is open, any
+ * --base/--head given still match it, and its diff is reviewable.
+ */
+export async function resolveGitHubPr(
+  client: GitHubClient, repo: GitHubRepoName, prNumber: number, refs: { base?: string; head?: string },
+): Promise<PullRequestInfo> {
+  const pr = await fetchPullRequest(client, repo, prNumber).catch((error: unknown) => { throw cliGitHubError(error); });
+  const label = `PR #${prNumber} of ${repoSlug(pr.repo)}`;
+  if (pr.state !== 'open') throw new UsageError(`${label} is ${pr.state}: only open pull requests are taken to production`);
+  if (refs.base && !sameRef(refs.base, pr.baseRef, pr.baseSha)) {
+    throw new UsageError(`--base ${refs.base}: ${label} is based on ${pr.baseRef} (${pr.baseSha.slice(0, 12)}); drop --base or pass that`);
+  }
+  if (refs.head && !sameRef(refs.head, pr.headRef, pr.headSha)) {
+    throw new UsageError(`--head ${refs.head}: ${label}'s head is ${pr.headRef} at ${pr.headSha.slice(0, 12)}; drop --head or pass that`);
+  }
+  return pr;
+}
+
+/** The PR's diff through the API, checked as a local diff is; each problem a usage error. */
+export async function checkGitHubDiff(client: GitHubClient, pr: PullRequestInfo): Promise<void> {
+  const raw = await client.compareDiff(pr.repo, pr.baseSha, pr.headSha, MAX_DIFF_BYTES).catch((error: unknown) => { throw cliGitHubError(error); });
+  const usable = checkDiffUsable(raw, `the diff of PR #${pr.number} of ${repoSlug(pr.repo)}`);
+  if (!usable.ok) throw new UsageError(usable.reason);
+}
+
+function sameRef(given: string, ref: string, sha: string): boolean {
+  return given === ref || (given.length >= 7 && /^[0-9a-f]+$/.test(given) && sha.startsWith(given));
+}
+
+/** A wrong repository or PR number is the user's input (exit 2); a bad token, no access or an outage is not (exit 1). */
+export function cliGitHubError(error: unknown): Error {
+  if (!(error instanceof GitHubError)) return error instanceof Error ? error : new Error(String(error));
+  return error.kind === 'not_found' ? new UsageError(error.message, { cause: error }) : new CliError(error.message, { cause: error });
 }

@@ -12,6 +12,33 @@ const envSchema = z.object({
   /** One model call's time limit; Temporal retries a call that runs out. */
   PRPILOT_LLM_TIMEOUT_MS: z.coerce.number().int().min(100).default(120_000),
   PRPILOT_UI_URL: z.string().url().optional(),
+  // Secrets: checked where they are used (workers/codec.ts, the codec server), so no message echoes them.
+  /** base64 of 32 bytes: enables the payload encryption codec. */
+  PRPILOT_ENCRYPTION_KEY: z.string().optional(),
+  /** Comma-separated base64 keys that only decrypt (key rotation). */
+  PRPILOT_ENCRYPTION_OLD_KEYS: z.string().optional(),
+  /** Bearer token the codec server requires, when set. */
+  PRPILOT_CODEC_TOKEN: z.string().optional(),
+  /** GitHub repositories as PR sources: read PRs, code and config; post statuses and comments. */
+  GITHUB_TOKEN: z.string().optional(),
+  GITHUB_API_URL: z.string().url().default('https://api.github.com'),
+  /** The shared secret that signs `prpilot webhook` deliveries (HMAC-SHA256). */
+  PRPILOT_WEBHOOK_SECRET: z.string().optional(),
+  /** Notification channels besides the log file; checked in activities/notify/select.ts (the URLs hold secrets). */
+  PRPILOT_SLACK_WEBHOOK_URL: z.string().optional(),
+  PRPILOT_NOTIFY_WEBHOOK_URL: z.string().optional(),
+  /** Signs notification webhook bodies: X-Prpilot-Signature-256 (HMAC-SHA256). */
+  PRPILOT_NOTIFY_WEBHOOK_SECRET: z.string().optional(),
+  /** Tracing with OpenTelemetry (docs/observability.md): off unless 1 or true. */
+  PRPILOT_OTEL: z.enum(['0', '1', 'false', 'true']).default('0'),
+  /** otlp: OTLP/HTTP to OTEL_EXPORTER_OTLP_ENDPOINT (the standard OTEL_* variables apply); console: stdout. */
+  PRPILOT_OTEL_EXPORTER: z.enum(['otlp', 'console']).default('otlp'),
+  OTEL_SERVICE_NAME: z.string().optional(),
+  /** The worker's Prometheus endpoint (/metrics): a port (all interfaces) or host:port. */
+  PRPILOT_METRICS_PORT: z.string()
+    .regex(/^(?:(?:[\w.-]+|\[[0-9a-fA-F:]+\]):)?\d{1,5}$/, 'must be a port or host:port')
+    .refine((value) => { const port = Number(value.slice(value.lastIndexOf(':') + 1)); return port >= 1 && port <= 65535; }, 'port must be from 1 to 65535')
+    .optional(),
 });
 
 export type PrpilotEnv = z.infer<typeof envSchema> & { llm: 'anthropic' | 'offline'; uiUrl: string };

@@ -12,19 +12,35 @@ export class ConfigError extends Error {}
  * The config comes from `--config FILE` or from the PR's *base* commit: a pull request must not be
  * able to loosen its own gates or thresholds by editing the config it is judged by.
  */
-export async function loadConfig(options: { configPath?: string; repoPath?: string; baseSha?: string }): Promise<{ config: PrpilotConfig; source: string }> {
+export async function loadConfig(options: { configPath?: string; repoPath?: string; baseSha?: string; remote?: RemoteRepo }): Promise<{ config: PrpilotConfig; source: string }> {
   if (options.configPath) {
     const text = await readFile(options.configPath, 'utf8').catch((error: NodeJS.ErrnoException) => {
       throw new ConfigError(`config: cannot read ${options.configPath}: ${error.code === 'ENOENT' ? 'no such file' : error.message}`);
     });
     return { config: parseConfig(text, options.configPath), source: options.configPath };
   }
+  if (options.remote && options.baseSha) return loadRemoteConfig(options.remote, options.baseSha);
   if (!options.repoPath || !options.baseSha) throw new ConfigError('config: pass --config FILE');
   const source = `${CONFIG_FILE} at base ${options.baseSha.slice(0, 12)}`;
   const text = await promisify(execFile)('git', ['-C', options.repoPath, 'show', `${options.baseSha}:${CONFIG_FILE}`])
     .then(({ stdout }) => stdout, () => null);
   if (text === null) {
     throw new ConfigError(`config: ${options.repoPath} has no ${CONFIG_FILE} at its base commit ${options.baseSha.slice(0, 12)}; commit one or pass --config FILE`);
+  }
+  return { config: parseConfig(text, source), source };
+}
+
+/** A repository read through an API (GitHub): its label for messages and how to read a file at a commit. */
+export interface RemoteRepo {
+  label: string;
+  readFile(path: string, ref: string): Promise<string | null>;
+}
+
+async function loadRemoteConfig(remote: RemoteRepo, baseSha: string): Promise<{ config: PrpilotConfig; source: string }> {
+  const source = `${CONFIG_FILE} of ${remote.label} at base ${baseSha.slice(0, 12)}`;
+  const text = await remote.readFile(CONFIG_FILE, baseSha);
+  if (text === null) {
+    throw new ConfigError(`config: ${remote.label} has no ${CONFIG_FILE} at its base commit ${baseSha.slice(0, 12)}; commit one or pass --config FILE`);
   }
   return { config: parseConfig(text, source), source };
 }

@@ -19,6 +19,8 @@ export function homePaths(home = prpilotHome()) {
     scratch: path.join(home, 'scratch'),
     devDatabase: path.join(home, 'temporal-dev.sqlite'),
     notifications: path.join(home, 'notifications.log'),
+    /** file_sd target lists of running deployments, for a Prometheus that scrapes them */
+    prometheusTargets: path.join(home, 'prometheus-targets'),
   };
 }
 export type HomePaths = ReturnType<typeof homePaths>;

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { metricsConfigSchema } from './metrics.js';
+import { commandTargetConfigSchema } from '../targets/command/config.js';
 
 /** Every duration is in whole seconds; the names say so. Defaults are the seed's thresholds. */
 const seconds = (min: number) => z.number().int().min(min);
@@ -47,18 +49,49 @@ export const stagingConfigSchema = z.strictObject({
   maxErrorRate: fraction.default(0.005),
 });
 
+export const canaryStepSchema = z.strictObject({
+  percent: z.number().min(1).max(100),
+  durationSeconds: seconds(1),
+});
+export type CanaryStep = z.infer<typeof canaryStepSchema>;
+
+/** How the canary judge weighs evidence (see workflows/policy/canaryJudge.ts). */
+export const canaryJudgeConfigSchema = z.strictObject({
+  /** Significance of each statistical test, per look: small, because the canary is looked at every interval. */
+  alpha: z.number().gt(0).max(0.2).default(0.001),
+  /** A canary error rate above stable's by less than this is not a regression, however significant. */
+  minErrorRateIncrease: fraction.default(0.002),
+  /** Canary latency (mean) above stable's by more than this percent, and significant, is a regression. */
+  maxLatencyIncreasePercent: z.number().min(0).max(1000).default(20),
+  /** ...and by more than this many ms: small latencies jitter by large percentages. */
+  latencyFloorMs: z.number().min(0).default(10),
+  /** Judgements inconclusive (too little traffic) for this long fail closed, without waiting for the step to end. */
+  maxInconclusiveSeconds: seconds(1).default(120),
+});
+export type CanaryJudgeConfig = z.infer<typeof canaryJudgeConfigSchema>;
+
 export const canaryConfigSchema = z.strictObject({
+  /** One step at `percent` for `durationSeconds`, unless `steps` is given (then both are ignored). */
   percent: z.number().min(1).max(100).default(5),
   durationSeconds: seconds(1).default(600),
-  intervalSeconds: seconds(1).default(30),
+  /** A ramp, e.g. 5% → 25% → 50% for their durations, then promotion; each step judged on its own traffic. */
+  steps: z.array(canaryStepSchema).min(1).max(10).optional(),
+  intervalSeconds: seconds(1).default(10),
   requestsPerSecond: z.number().int().min(1).max(2000).default(100),
   maxErrorRate: fraction.default(0.005),
   maxP99Ms: z.number().positive().default(800),
-  /** Fewer canary requests than this in the whole window is inconclusive, which fails closed. */
+  /** Each version needs this many requests in a judgement, else the judgement is inconclusive. */
   minRequests: z.number().int().min(1).default(20),
   /** A canary paused past its window is rolled back after this long (it keeps being judged meanwhile). */
   maxPauseSeconds: seconds(1).default(3_600),
+  judge: canaryJudgeConfigSchema.default(canaryJudgeConfigSchema.parse({})),
+  metrics: metricsConfigSchema.default({ source: 'proxy' }),
 });
+
+/** The ramp a canary config describes: its steps, or the single step `percent` for `durationSeconds`. */
+export function canarySteps(canary: Pick<CanaryConfig, 'steps' | 'percent' | 'durationSeconds'>): CanaryStep[] {
+  return canary.steps ?? [{ percent: canary.percent, durationSeconds: canary.durationSeconds }];
+}
 
 export const approvalConfigSchema = z.strictObject({
   timeoutSeconds: seconds(1).default(86_400),
@@ -67,9 +100,10 @@ export const approvalConfigSchema = z.strictObject({
   approvers: z.array(z.string().min(1)).default([]),
 });
 
-export const deployConfigSchema = z.strictObject({
-  target: z.literal('local').default('local'),
-});
+export const deployConfigSchema = z.discriminatedUnion('target', [
+  z.strictObject({ target: z.literal('local') }),
+  z.strictObject({ target: z.literal('command'), command: commandTargetConfigSchema }),
+]);
 
 /** Timer-driven steps per wait (canary intervals, approval reminders): keeps a run's history bounded. */
 export const MAX_TIMER_STEPS = 200;
@@ -81,13 +115,13 @@ export const prpilotConfigSchema = z.strictObject({
   staging: stagingConfigSchema.default(stagingConfigSchema.parse({})),
   canary: canaryConfigSchema.default(canaryConfigSchema.parse({})),
   approval: approvalConfigSchema.default(approvalConfigSchema.parse({})),
-  deploy: deployConfigSchema.default(deployConfigSchema.parse({})),
-}).refine((config) => config.canary.intervalSeconds <= config.canary.durationSeconds, {
+  deploy: deployConfigSchema.default({ target: 'local' }),
+}).refine((config) => canarySteps(config.canary).every((step) => config.canary.intervalSeconds <= step.durationSeconds), {
   path: ['canary', 'intervalSeconds'],
-  message: 'must not be longer than canary.durationSeconds',
-}).refine((config) => config.canary.durationSeconds / config.canary.intervalSeconds <= MAX_TIMER_STEPS, {
-  path: ['canary', 'intervalSeconds'],
-  message: `must be at least canary.durationSeconds / ${MAX_TIMER_STEPS} (each interval adds to the run's history)`,
+  message: 'must not be longer than any canary step (canary.durationSeconds or canary.steps[].durationSeconds)',
+}).refine((config) => config.deploy.target !== 'command' || config.canary.metrics.source !== 'proxy', {
+  path: ['canary', 'metrics', 'source'],
+  message: "the command deploy target has no local proxy to measure: set canary.metrics.source to 'prometheus'",
 }).refine((config) => config.approval.timeoutSeconds / config.approval.reminderSeconds <= MAX_TIMER_STEPS, {
   path: ['approval', 'reminderSeconds'],
   message: `must be at least approval.timeoutSeconds / ${MAX_TIMER_STEPS} (each reminder adds to the run's history)`,
@@ -97,4 +131,5 @@ export const prpilotConfigSchema = z.strictObject({
 export type PrpilotConfig = z.infer<typeof prpilotConfigSchema>;
 export type ServiceConfig = z.infer<typeof serviceConfigSchema>;
 export type CanaryConfig = z.infer<typeof canaryConfigSchema>;
+export type DeployConfig = z.infer<typeof deployConfigSchema>;
 export type StagingConfig = z.infer<typeof stagingConfigSchema>;

@@ -15,7 +15,8 @@ const out = fileURLToPath(new URL('../test/histories/', import.meta.url));
 const server = await startTestDevServer();
 const home = await mkdtemp(path.join(tmpdir(), 'prpilot-histories-'));
 try {
-  const demo = await runCli(['demo'], { TEMPORAL_ADDRESS: server.address, PRPILOT_HOME: home, PRPILOT_LLM: 'offline' }, { timeoutMs: 600_000 });
+  // Saved histories are plain (replay tests run without a key), even if the shell exports PRPILOT_ENCRYPTION_KEY.
+  const demo = await runCli(['demo'], { TEMPORAL_ADDRESS: server.address, PRPILOT_HOME: home, PRPILOT_LLM: 'offline', PRPILOT_ENCRYPTION_KEY: '' }, { timeoutMs: 600_000 });
   if (demo.code !== 0) throw new Error(`demo failed:\n${demo.stdout}\n${demo.stderr}`);
   for (const key of ['clean', 'risky', 'bad']) {
     const row = demo.stdout.split('\n').find((line) => line.startsWith(`${key} `));

@@ -7,6 +7,8 @@ import { reapOrphans } from '../targets/local/target.js';
 import { missingSearchAttributes } from '../server/searchAttributes.js';
 import { createDeps, createPrpilotWorker } from './worker.js';
 import { AgentSetupError, agentsFor } from '../activities/agents.js';
+import { installWorkerRuntime, pipelineMetrics } from './metrics.js';
+import { flushTracing, tracingFromEnv, workerObservability } from './telemetry.js';
 
 export class WorkerSetupError extends Error {}
 
@@ -22,6 +24,13 @@ export interface WorkerRuntime {
 export async function createWorkerRuntime(env: PrpilotEnv, options: { address?: string; log?: (line: string) => void } = {}): Promise<WorkerRuntime> {
   const address = options.address ?? env.TEMPORAL_ADDRESS;
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  // Before the first connection: the runtime, with the Prometheus endpoint when PRPILOT_METRICS_PORT is set.
+  let metricsAddress: string | null;
+  try {
+    metricsAddress = installWorkerRuntime(env, {}, log);
+  } catch (error) {
+    throw new WorkerSetupError(`cannot serve metrics on PRPILOT_METRICS_PORT=${env.PRPILOT_METRICS_PORT}: ${(error as Error).message}`);
+  }
   const connection = await NativeConnection.connect({ address }).catch((error: Error) => {
     throw new WorkerSetupError(`cannot reach Temporal at ${address}: ${error.message}\nstart one with \`prpilot dev\`, or set TEMPORAL_ADDRESS`);
   });
@@ -38,7 +47,11 @@ export async function createWorkerRuntime(env: PrpilotEnv, options: { address?: 
     throw error instanceof AgentSetupError ? new WorkerSetupError(error.message) : error;
   });
   const deps = await createDeps(paths, agents);
-  const worker = await createPrpilotWorker({ connection, namespace: env.TEMPORAL_NAMESPACE, taskQueue: env.PRPILOT_TASK_QUEUE, deps, log });
+  const tracing = await tracingFromEnv(env);
+  const observability = workerObservability(tracing, metricsAddress ? [pipelineMetrics()] : []);
+  const worker = await createPrpilotWorker({ connection, namespace: env.TEMPORAL_NAMESPACE, taskQueue: env.PRPILOT_TASK_QUEUE, deps, log, observability });
+  if (metricsAddress) log(`prpilot worker: Prometheus metrics on http://${metricsAddress}/metrics`);
+  if (tracing) log(`prpilot worker: tracing on (service ${tracing.serviceName}, exporter ${env.PRPILOT_OTEL_EXPORTER})`);
   return {
     worker,
     deps,
@@ -46,6 +59,7 @@ export async function createWorkerRuntime(env: PrpilotEnv, options: { address?: 
     async cleanup() {
       await deps.target.stopAll();
       await connection.close();
+      await flushTracing();
     },
   };
 }

@@ -4,7 +4,7 @@
  */
 import { proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
-import type { PrpilotConfig } from '../config/schema.js';
+import { canarySteps, type PrpilotConfig } from '../config/schema.js';
 
 const seconds = (n: number) => `${Math.ceil(n)} seconds`;
 
@@ -30,16 +30,26 @@ export function activitiesFor(config: PrpilotConfig) {
     heartbeatTimeout: '30 seconds',
     retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumAttempts: 3 },
   });
+  // The command target's scripts have their own time limit; a step may run that long.
+  const deployStepSeconds = Math.max(config.service.startTimeoutSeconds * 2, config.deploy.target === 'command' ? config.deploy.command.timeoutSeconds : 0) + 60;
   const deploy = proxyActivities<Activities>({
-    startToCloseTimeout: seconds(config.service.startTimeoutSeconds * 2 + 60),
+    startToCloseTimeout: seconds(deployStepSeconds),
     heartbeatTimeout: '30 seconds',
     retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 3 },
   });
   // Rollback and teardown must eventually happen: they keep retrying far longer than anything else.
   // Rollback may have to restart stable (its start timeout) plus the proxy and load generator.
   const mustFinish = proxyActivities<Activities>({
-    startToCloseTimeout: seconds(Math.max(120, config.service.startTimeoutSeconds * 2 + 60)),
+    startToCloseTimeout: seconds(Math.max(120, deployStepSeconds)),
     retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 30 },
+  });
+  // One step of the ramp (or one hold of a paused canary), judged every interval. A crashed worker's
+  // watch resumes elsewhere from its last heartbeat; metrics that stay unreadable end in a rollback.
+  const longestStep = Math.max(...canarySteps(config.canary).map((step) => step.durationSeconds));
+  const watch = proxyActivities<Activities>({
+    startToCloseTimeout: seconds(longestStep + config.canary.intervalSeconds * 2 + 120),
+    heartbeatTimeout: '30 seconds',
+    retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 5 },
   });
   const local = proxyLocalActivities<Activities>({
     startToCloseTimeout: '10 seconds',
@@ -55,11 +65,14 @@ export function activitiesFor(config: PrpilotConfig) {
     writeIncidentReport: agent.writeIncidentReport,
     startCanary: deploy.startCanary,
     canaryStats: quick.canaryStats,
+    setCanaryWeight: deploy.setCanaryWeight,
+    watchCanary: watch.watchCanary,
     promoteCanary: deploy.promoteCanary,
     rollbackCanary: mustFinish.rollbackCanary,
     stopDeployment: mustFinish.stopDeployment,
     notify: quick.notify,
     recordDecision: local.recordDecision,
+    recordDecisions: local.recordDecisions,
   };
 }
 export type PipelineActivities = ReturnType<typeof activitiesFor>;

@@ -1,114 +1,202 @@
 /**
- * The canary wait: traffic split to the new version for the window, judged every interval against the
- * limits, rolled back at the first failure (or when the window ends inconclusive), promoted otherwise.
- * Whatever happens (failure, cancellation, a new revision) the deployment's processes are stopped.
+ * The canary: once the service's deploy lock is ours, the new version takes a share of traffic, ramped
+ * through the configured steps (5% for 10 minutes by default). Each step is watched by one activity that
+ * judges canary against stable every interval (workflows/policy/canaryJudge.ts) and returns early on a
+ * clear failure; every verdict becomes a decision record. A paused canary is still judged (and rolled
+ * back on failure) but does not advance until resumed. Passing every step promotes; anything else rolls
+ * back, writes an incident report and fails closed. Whatever happens, the deployment is stopped and the
+ * lock released.
  */
-import { CancellationScope, isCancellation, sleep } from '@temporalio/workflow';
-import { judgeCanary, type CanaryJudgement } from './policy/canaryJudge.js';
+import { CancellationScope, isCancellation, patched } from '@temporalio/workflow';
+import { canarySteps, type CanaryStep } from '../config/schema.js';
 import type { TrafficSummary } from '../activities/staging/schema.js';
+import type { PolicyDecision } from '../activities/audit/recordDecision.js';
+import type { DeploymentRef } from '../activities/deployment/canary.js';
+import type { StepReport } from '../targets/deployTarget.js';
+import type { IntervalVerdict, WatchResult } from './canaryVerdicts.js';
+import { acquireDeployLock } from './deployLockClient.js';
+import { errorMessage } from './errors.js';
+import { runCanaryV1, type CanaryEnding } from './legacy/canaryV1.js';
 import type { PipelineRun } from './run.js';
 
-export type CanaryEnding =
-  | { kind: 'deployed'; reason: string }
-  | { kind: 'rolled_back'; reason: string; incidentReportSha256: string | null }
-  | { kind: 'failed'; reason: string };
+export type { CanaryEnding } from './legacy/canaryV1.js';
+
+/** Runs from before the ramp, the deploy lock and the statistical judge keep their first canary on replay. */
+const CANARY_RAMP_PATCH = 'canary-ramp-lock-and-statistical-judge';
+
+/** A paused canary is judged in holds this long; a resume takes effect when the current hold ends. */
+const HOLD_SECONDS = 30;
+
+type Timeline = { at: string; event: string }[];
+
+interface StepFailure {
+  step: number;
+  percent: number;
+  watch: WatchResult;
+}
 
 export async function runCanary(run: PipelineRun, staging: TrafficSummary | null): Promise<CanaryEnding> {
-  const { canary, service } = run.input.config;
-  const deploymentId = `${run.workflowId}-r${run.attempt}`;
-  const timeline: { at: string; event: string }[] = [];
+  if (!patched(CANARY_RAMP_PATCH)) return runCanaryV1(run, staging);
+  const { service, deploy } = run.input.config;
+  const ref: DeploymentRef = { deploymentId: `${run.workflowId}-r${run.attempt}`, deploy };
+  const timeline: Timeline = [];
   const note = (event: string) => timeline.push({ at: new Date().toISOString(), event });
-  run.setStage('canary', `canary at ${canary.percent}% for ${canary.durationSeconds}s`);
+
+  run.setStage('waiting_for_lock', `waiting for the deploy lock of ${service.name} (one canary per service at a time)`);
+  const askedAt = Date.now();
+  const lease = await acquireDeployLock(service.name, run.lockActs, (position, holder) => {
+    const where = [holder && `held by ${holder}`, position && `we are number ${position} in line`].filter(Boolean).join(', ');
+    run.describe(`waiting for the deploy lock of ${service.name}${where ? ` (${where})` : ''}`);
+  });
   try {
-    const started = await run.acts.startCanary({
-      deploymentId, repo: run.input.repo, baseSha: run.input.baseSha, headSha: run.headSha, config: { service, canary },
-    });
-    note(`canary started at ${canary.percent}% of ${canary.requestsPerSecond} req/s (${started.url})`);
-    const judged = await watch(run, deploymentId, started.startedAtEpochMs, note);
+    const waitedSeconds = Math.round((Date.now() - askedAt) / 1000);
+    note(`deploy lock of ${service.name} acquired after ${waitedSeconds}s`);
     await run.record({
-      policy: {
-        stage: 'canary',
-        decision: `canary ${judged.judgement.verdict}`,
-        rationale: judged.judgement.reasons.join('; '),
-        gates: [],
-        details: { canary: judged.canary, stable: judged.stable, limits: canary, early: judged.early },
-        input: { deploymentId, canary: judged.canary, stable: judged.stable },
-      },
+      policy: stepDecision('canary', `deploy lock of ${service.name} acquired`, `no other canary of ${service.name} runs until this one ends; waited ${waitedSeconds}s`, { service: service.name, waitedSeconds }),
     });
-    if (judged.judgement.verdict === 'pass') {
-      run.setStage('promoting');
-      await run.acts.promoteCanary({ deploymentId, service: service.name, headSha: run.headSha, staging });
-      note('promoted: canary takes all traffic');
-      return { kind: 'deployed', reason: `canary passed: ${judged.judgement.reasons.join('; ')}` };
-    }
-    note(`rollback: ${judged.judgement.reasons.join('; ')}`);
-    return await rollBack(run, deploymentId, judged, timeline);
+    const failure = await rampUp(run, ref, note);
+    if (failure) return await rollBack(run, ref, failure, timeline);
+    run.setStage('promoting');
+    const promoted = await run.acts.promoteCanary({ ...ref, service: service.name, headSha: run.headSha, staging });
+    note('promoted: the canary takes all traffic');
+    await run.record({ policy: stepDecision('promoting', 'canary promoted to 100%', 'every ramp step passed its judgement', { report: promoted }) });
+    return { kind: 'deployed', reason: `canary passed ${canarySteps(run.input.config.canary).length} step(s) and was promoted` };
   } catch (error) {
     if (isCancellation(error)) throw error;
     // The canary could not be run or judged: fail closed, never promote what was not judged.
-    await CancellationScope.nonCancellable(() => run.acts.rollbackCanary({ deploymentId }));
+    await CancellationScope.nonCancellable(() => run.acts.rollbackCanary(ref));
     return { kind: 'failed', reason: `canary could not be completed, rolled back: ${errorMessage(error)}` };
   } finally {
-    await CancellationScope.nonCancellable(() => run.acts.stopDeployment({ deploymentId }));
+    await CancellationScope.nonCancellable(async () => {
+      // Released only once stopped, so the next canary of this service never overlaps this one.
+      try {
+        await run.acts.stopDeployment(ref);
+      } finally {
+        await lease.release();
+      }
+    });
   }
 }
 
-interface Judged {
-  judgement: CanaryJudgement;
-  canary: TrafficSummary;
-  stable: TrafficSummary;
-  early: boolean;
+/** Starts the canary and walks the ramp; returns the step that did not pass, or null when all did. */
+async function rampUp(run: PipelineRun, ref: DeploymentRef, note: (event: string) => void): Promise<StepFailure | null> {
+  const { canary, service } = run.input.config;
+  const steps = canarySteps(canary);
+  for (const [index, step] of steps.entries()) {
+    run.setStage('canary', `canary step ${index + 1}/${steps.length}: ${step.percent}% for ${step.durationSeconds}s`);
+    const { sinceEpochMs, report } = index === 0 ? await startFirstStep(run, ref, step) : await run.acts.setCanaryWeight({ ...ref, percent: step.percent })
+      .then((changed) => ({ sinceEpochMs: changed.changedAtEpochMs, report: changed.report }));
+    note(`step ${index + 1}/${steps.length}: ${step.percent}% of traffic to the canary${index === 0 ? ` (${service.trafficPaths.length} path(s))` : ''}`);
+    await run.record({
+      policy: stepDecision('canary', `canary step ${index + 1}/${steps.length} at ${step.percent}%`, `ramp step ${index + 1}: ${step.percent}% for ${step.durationSeconds}s`, { step: index + 1, ...step, report }),
+    });
+    const watch = await watchStep(run, ref, index, step, sinceEpochMs);
+    note(`step ${index + 1} ${watch.outcome}: ${watch.reasons.join('; ')}`);
+    if (watch.outcome !== 'passed' && watch.outcome !== 'held') return { step: index + 1, percent: step.percent, watch };
+  }
+  return null;
 }
 
-async function watch(run: PipelineRun, deploymentId: string, sinceEpochMs: number, note: (event: string) => void): Promise<Judged> {
-  const limits = run.input.config.canary;
-  const windowEnds = Date.now() + limits.durationSeconds * 1000;
-  const pauseEnds = windowEnds + limits.maxPauseSeconds * 1000;
-  for (;;) {
-    const remaining = windowEnds - Date.now();
-    // Past the window (only while paused) keep judging at the interval, not faster.
-    await sleep(remaining > 0 ? Math.max(1_000, Math.min(limits.intervalSeconds * 1000, remaining)) : limits.intervalSeconds * 1000);
-    const stats = await run.acts.canaryStats({ deploymentId, sinceEpochMs });
-    const judgement = judgeCanary(stats.canary, limits);
-    note(`judged ${stats.canary.requests} canary requests: ${judgement.verdict}`);
-    if (judgement.verdict === 'fail') return { judgement, ...stats, early: Date.now() < windowEnds };
-    // A paused canary keeps being judged (and still rolls back) but is not promoted.
-    if (Date.now() >= windowEnds && !run.paused) return { judgement, ...stats, early: false };
-    if (Date.now() >= pauseEnds) {
-      return { judgement: { verdict: 'inconclusive', reasons: [`paused for longer than ${limits.maxPauseSeconds}s after the window: rolled back (fail closed)`] }, ...stats, early: false };
+async function startFirstStep(run: PipelineRun, ref: DeploymentRef, step: CanaryStep): Promise<{ sinceEpochMs: number; report: StepReport }> {
+  const { service, canary } = run.input.config;
+  const started = await run.acts.startCanary({
+    ...ref, repo: run.input.repo, baseSha: run.input.baseSha, headSha: run.headSha, config: { service, canary }, percent: step.percent,
+  });
+  return { sinceEpochMs: started.startedAtEpochMs, report: started.report };
+}
+
+/** One step: watched to its end (or a failure), then held while paused, judged all the while. */
+async function watchStep(run: PipelineRun, ref: DeploymentRef, index: number, step: CanaryStep, sinceEpochMs: number): Promise<WatchResult> {
+  const { canary, service } = run.input.config;
+  const watchInput = {
+    deploymentId: ref.deploymentId, service: service.name, sinceEpochMs, percent: step.percent,
+    limits: { intervalSeconds: canary.intervalSeconds, maxErrorRate: canary.maxErrorRate, maxP99Ms: canary.maxP99Ms, minRequests: canary.minRequests, judge: canary.judge },
+    metrics: canary.metrics,
+  };
+  let watch = await run.acts.watchCanary({ ...watchInput, mode: 'step', endsAtEpochMs: sinceEpochMs + step.durationSeconds * 1000 });
+  await recordVerdicts(run, index, step, watch);
+  const holdEnds = Date.now() + canary.maxPauseSeconds * 1000;
+  // Bounded by count as well as by time: holds that end early (an unreachable target) cannot loop forever.
+  const maxHolds = Math.ceil(canary.maxPauseSeconds / HOLD_SECONDS);
+  for (let holds = 0; run.paused && (watch.outcome === 'passed' || watch.outcome === 'held'); holds++) {
+    if (holds >= maxHolds || Date.now() >= holdEnds) {
+      return { ...watch, outcome: 'inconclusive', reasons: [`paused for longer than ${canary.maxPauseSeconds}s: rolled back (fail closed)`] };
     }
+    run.describe(`canary paused after step ${index + 1} at ${step.percent}%: still judged every ${canary.intervalSeconds}s, resume to continue`);
+    watch = await run.acts.watchCanary({
+      ...watchInput, mode: 'hold', endsAtEpochMs: Math.min(holdEnds, Date.now() + HOLD_SECONDS * 1000), inconclusiveSinceEpochMs: watch.inconclusiveSinceEpochMs,
+    });
+    await recordVerdicts(run, index, step, watch);
   }
+  return watch;
 }
 
-async function rollBack(run: PipelineRun, deploymentId: string, judged: Judged, timeline: { at: string; event: string }[]): Promise<CanaryEnding> {
-  run.setStage('rolling_back', `rolling back: ${judged.judgement.reasons.join('; ')}`);
-  const { stableHealthy } = await CancellationScope.nonCancellable(() => run.acts.rollbackCanary({ deploymentId }));
-  timeline.push({ at: new Date().toISOString(), event: `rolled back; stable ${stableHealthy ? 'healthy' : 'NOT healthy'}` });
-  const reason = judged.judgement.verdict === 'inconclusive'
-    ? `canary inconclusive, rolled back (fail closed): ${judged.judgement.reasons.join('; ')}`
-    : `canary failed, rolled back: ${judged.judgement.reasons.join('; ')}`;
+/** Every verdict of a watch, and the pause/resume signals received meanwhile, sealed in one batch. */
+async function recordVerdicts(run: PipelineRun, index: number, step: CanaryStep, watch: WatchResult): Promise<void> {
+  const controls: PolicyDecision[] = run.unrecordedControls.splice(0).map((control) => stepDecision(
+    'canary', `canary ${control.kind === 'pause' ? 'paused' : 'resumed'} by ${control.by}`,
+    control.reason ?? (control.kind === 'pause' ? 'paused: judged but not advanced until resumed' : 'resumed: the ramp continues'),
+    { ...control },
+  ));
+  await run.recordAll([...controls, ...watch.intervals.map((interval) => verdictDecision(index, step, interval, watch.source))]);
+}
+
+function verdictDecision(index: number, step: CanaryStep, interval: IntervalVerdict, source: WatchResult['source']): PolicyDecision {
+  const what = interval.mode === 'final' ? 'final judgement' : `judgement at ${interval.elapsedSeconds}s`;
+  return stepDecision(
+    'canary',
+    `canary step ${index + 1} (${step.percent}%) ${what}: ${interval.verdict}`,
+    interval.reasons.join('; '),
+    { step: index + 1, percent: step.percent, source, ...interval },
+  );
+}
+
+function stepDecision(stage: 'canary' | 'promoting' | 'rolling_back', decision: string, rationale: string, details: Record<string, unknown>): PolicyDecision {
+  return { stage, decision, rationale, gates: [], details, input: details };
+}
+
+async function rollBack(run: PipelineRun, ref: DeploymentRef, failure: StepFailure, timeline: Timeline): Promise<CanaryEnding> {
+  const reasons = failure.watch.reasons;
+  run.setStage('rolling_back', `rolling back: ${reasons.join('; ')}`);
+  const rolledBack = await CancellationScope.nonCancellable(() => run.acts.rollbackCanary(ref));
+  timeline.push({ at: new Date().toISOString(), event: `rolled back; stable ${rolledBack.stableHealthy ? 'healthy' : 'NOT healthy'}` });
+  await run.record({
+    policy: stepDecision('rolling_back', `canary rolled back at step ${failure.step} (${failure.percent}%)`, reasons.join('; '), {
+      step: failure.step, outcome: failure.watch.outcome, early: failure.watch.endedEarly, stableHealthy: rolledBack.stableHealthy, report: rolledBack,
+    }),
+  });
+  const reason = failure.watch.outcome === 'inconclusive'
+    ? `canary inconclusive, rolled back (fail closed): ${reasons.join('; ')}`
+    : `canary failed${failure.watch.endedEarly ? ' early' : ''} at step ${failure.step} (${failure.percent}%), rolled back: ${reasons.join('; ')}`;
+  const last = failure.watch.intervals.at(-1);
   const incident = await run.acts.writeIncidentReport({
     workflowId: run.workflowId,
     service: run.input.config.service.name,
     title: run.input.title,
     headSha: run.headSha,
-    reasons: judged.judgement.reasons,
-    canary: judged.canary,
-    stable: judged.stable,
+    reasons,
+    canary: summary(last?.canary),
+    stable: summary(last?.stable),
     timeline,
+    judge: { step: failure.step, percent: failure.percent, source: failure.watch.source, intervals: failure.watch.intervals },
     auditCommand: `prpilot audit ${run.workflowId} --format md`,
+    notifyTeam: false,
   }).catch((error: unknown) => {
     if (isCancellation(error)) throw error;
     return null; // the rollback stands without a report; its absence is visible in the audit
   });
-  if (incident) await run.record({ draft: incident.decision });
+  if (incident) {
+    await run.record({ draft: incident.decision });
+    await run.acts.notify({
+      event: 'incident_report', workflowId: run.workflowId, title: incident.title, text: `${incident.title}: ${reason}`, artifactSha256: incident.reportSha256,
+    }).catch((error: unknown) => {
+      if (isCancellation(error)) throw error; // a notifier outage does not undo the rollback
+    });
+  }
   return { kind: 'rolled_back', reason, incidentReportSha256: incident?.reportSha256 ?? null };
 }
 
-export function errorMessage(error: unknown): string {
-  if (error instanceof Error) {
-    const cause = (error as { cause?: unknown }).cause;
-    return cause instanceof Error ? `${error.message}: ${cause.message}` : error.message;
-  }
-  return String(error);
+function summary(brief: IntervalVerdict['canary'] | undefined): TrafficSummary {
+  if (!brief) return { requests: 0, errors: 0, errorRate: 0, p50Ms: 0, p99Ms: 0 };
+  return { ...brief, errorRate: brief.requests === 0 ? 0 : brief.errors / brief.requests };
 }

@@ -75,6 +75,7 @@ export function registerHandlers(
     if (!parsed.success) return void log.warn(`pause ignored: invalid payload ${JSON.stringify(payload)}`);
     run.paused = true;
     run.status.paused = true;
+    run.unrecordedControls.push({ kind: 'pause', by: parsed.data.by, reason: parsed.data.reason, at: new Date().toISOString() });
     log.info(`paused by ${parsed.data.by} in ${workflowInfo().workflowId}`);
   });
   setHandler(resumeSignal, (payload: unknown) => {
@@ -82,6 +83,7 @@ export function registerHandlers(
     if (!parsed.success) return void log.warn(`resume ignored: invalid payload ${JSON.stringify(payload)}`);
     run.paused = false;
     run.status.paused = false;
+    run.unrecordedControls.push({ kind: 'resume', by: parsed.data.by, at: new Date().toISOString() });
     log.info(`resumed by ${parsed.data.by}`);
   });
 }

@@ -1,1 +1,2 @@
 export { prToProduction } from './prToProduction.js';
+export { deployLock } from './deployLock.js';

@@ -4,13 +4,22 @@ import { outcomeSchema, gateSchema, tokenUsageSchema } from './messages.js';
 
 const sha = z.string().regex(/^[0-9a-f]{40}$/, 'a full 40-character commit sha');
 
-export const repoRefSchema = z.object({
-  kind: z.literal('local'),
-  /** Absolute path of the git repository on the worker's machine. */
-  path: z.string().min(1),
-  /** Its directory name, used in workflow ids. */
-  name: z.string().min(1),
-});
+export const repoRefSchema = z.discriminatedUnion('kind', [
+  z.object({
+    kind: z.literal('local'),
+    /** Absolute path of the git repository on the worker's machine. */
+    path: z.string().min(1),
+    /** Its directory name, used in workflow ids. */
+    name: z.string().min(1),
+  }),
+  z.object({
+    kind: z.literal('github'),
+    /** As GitHub spells them; code, diff and config are read through the API (GITHUB_TOKEN on the worker). */
+    owner: z.string().min(1),
+    name: z.string().min(1),
+    cloneUrl: z.string().optional(),
+  }),
+]);
 export type RepoRef = z.infer<typeof repoRefSchema>;
 
 export const MAX_TITLE_CHARS = 500;

@@ -10,7 +10,7 @@ export const WORKFLOW_TYPE = 'prToProduction';
 export const DEFAULT_TASK_QUEUE = 'prpilot';
 
 export const stages = [
-  'review', 'tests', 'staging', 'validation', 'awaiting_approval', 'canary', 'promoting', 'rolling_back', 'done',
+  'review', 'tests', 'staging', 'validation', 'awaiting_approval', 'waiting_for_lock', 'canary', 'promoting', 'rolling_back', 'done',
 ] as const;
 export const stageSchema = z.enum(stages);
 export type Stage = z.infer<typeof stageSchema>;
@@ -47,6 +47,14 @@ export const rejectSignalSchema = z.object({
 export const revisionPushedSignalSchema = z.object({ headSha: fullSha });
 export const pauseSignalSchema = z.object({ by: z.string().trim().min(1), reason: z.string().optional() });
 export const resumeSignalSchema = z.object({ by: z.string().trim().min(1) });
+
+/** A pause or resume as received, sealed into the audit chain by the canary. */
+export interface CanaryControl {
+  kind: 'pause' | 'resume';
+  by: string;
+  reason?: string;
+  at: string;
+}
 
 export type ApproveSignal = z.infer<typeof approveSignalSchema>;
 export type RejectSignal = z.infer<typeof rejectSignalSchema>;

@@ -8,7 +8,8 @@ import { prInputSchema, type PrInput, type PrResult } from './input.js';
 import { PipelineRun } from './run.js';
 import { registerHandlers } from './handlers.js';
 import { ApprovalBox, awaitApproval } from './approval.js';
-import { runCanary, errorMessage } from './canary.js';
+import { runCanary } from './canary.js';
+import { errorMessage } from './errors.js';
 import { computeGates } from './policy/gates.js';
 import {
   deploymentRiskStage, reviewStage, stagingStage, testsStage, validationStage, type AgentTrouble,

@@ -5,18 +5,22 @@
 import { setCurrentDetails, upsertSearchAttributes, workflowInfo, log } from '@temporalio/workflow';
 import type { PrInput } from './input.js';
 import type { PolicyDecision } from '../activities/audit/recordDecision.js';
-import { searchAttributes, type ApprovalAttempt, type Gate, type PipelineStatus, type Stage, type TokenUsage } from './messages.js';
-import { GENESIS_HASH, NO_TOKENS, type DecisionDraft } from './records.js';
+import { searchAttributes, type ApprovalAttempt, type CanaryControl, type Gate, type PipelineStatus, type Stage, type TokenUsage } from './messages.js';
+import { GENESIS_HASH, NO_TOKENS, type DecisionDraft, type SealedDecision } from './records.js';
 import { activitiesFor, type PipelineActivities } from './activityOptions.js';
+import { deployLockActivitiesProxy, type DeployLockActivityProxies } from './deployLockClient.js';
 
 export class PipelineRun {
   readonly acts: PipelineActivities;
+  readonly lockActs: DeployLockActivityProxies = deployLockActivitiesProxy();
   readonly workflowId = workflowInfo().workflowId;
   headSha: string;
   attempt = 1;
   /** Set by the revisionPushed signal; the pipeline restarts from review with it. */
   pendingHead: string | null = null;
   paused = false;
+  /** pause/resume signals received but not yet sealed (the canary seals them with its verdicts). */
+  unrecordedControls: CanaryControl[] = [];
   /** approve/reject attempts received but not yet sealed into the audit chain. */
   unrecorded: ApprovalAttempt[] = [];
   private lastHash = GENESIS_HASH;
@@ -69,6 +73,17 @@ export class PipelineRun {
       draft: 'draft' in decision ? decision.draft : null,
       policy: 'policy' in decision ? decision.policy : null,
     });
+    this.advance(sealed);
+  }
+
+  /** Seals several policy decisions in order with one local activity (one history event). */
+  async recordAll(policies: PolicyDecision[]): Promise<void> {
+    if (policies.length === 0) return;
+    const sealed = await this.acts.recordDecisions({ workflowId: this.workflowId, seq: this.seq + 1, prevHash: this.lastHash, policies });
+    sealed.forEach((one) => this.advance(one));
+  }
+
+  private advance(sealed: SealedDecision): void {
     this.seq = sealed.record.seq;
     this.lastHash = sealed.hash;
     const used = sealed.record.tokens;

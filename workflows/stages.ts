@@ -12,7 +12,7 @@ import type { ValidationReport } from '../activities/validation/schema.js';
 import type { DeploymentRisk } from '../activities/deployment/schema.js';
 import type { DecisionDraft } from './records.js';
 import type { PipelineRun } from './run.js';
-import { errorMessage } from './canary.js';
+import { errorMessage } from './errors.js';
 
 export interface AgentFailure {
   agent: string;

@@ -4,7 +4,8 @@ import type { RepoRef } from '../../workflows/input.js';
 import type { ChangeFindings } from '../../workflows/policy/detectors/index.js';
 import type { RiskAssessment } from '../review/agent.js';
 import { analyzeDiff, type ChangeStats } from './analyze.js';
-import { diffRange } from './git.js';
+import { diffRange, MAX_DIFF_BYTES } from './git.js';
+import { githubDiff } from '../github/source.js';
 import { checkDiffUsable } from './validateDiff.js';
 
 export interface PreparedChange {
@@ -21,7 +22,9 @@ const MAX_PATHS = 200;
 /** Computes the PR's diff, stores it (claim check) and runs the code's detectors on it. */
 export function prepareChangeActivity(deps: ActivityDeps) {
   return async function prepareChange(input: { repo: RepoRef; baseSha: string; headSha: string }): Promise<PreparedChange> {
-    const diff = await diffRange(input.repo.path, input.baseSha, input.headSha);
+    const diff = input.repo.kind === 'github'
+      ? await githubDiff(input.repo, input.baseSha, input.headSha, MAX_DIFF_BYTES)
+      : await diffRange(input.repo.path, input.baseSha, input.headSha);
     const usable = checkDiffUsable(diff, `the diff ${input.baseSha.slice(0, 12)}...${input.headSha.slice(0, 12)}`);
     if (!usable.ok) throw ApplicationFailure.nonRetryable(usable.reason, 'UnusableDiff');
     const { sha256 } = await deps.artifacts.put(diff);

@@ -4,7 +4,7 @@ import { promisify } from 'node:util';
 import { spawn } from 'node:child_process';
 
 const execFileAsync = promisify(execFile);
-const MAX_DIFF_BYTES = 64 * 1024 * 1024;
+export const MAX_DIFF_BYTES = 64 * 1024 * 1024;
 
 export class GitError extends Error {}
 

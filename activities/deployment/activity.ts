@@ -24,11 +24,16 @@ export function assessDeploymentRiskActivity(deps: ActivityDeps) {
 
 /** Writes the incident report, stores it, and sends it to the team. */
 export function writeIncidentReportActivity(deps: ActivityDeps) {
-  return async function writeIncidentReport(input: IncidentInput): Promise<{ reportSha256: string; decision: DecisionDraft }> {
-    const run = await deps.agents.deployment.writeIncidentReport(input);
+  /**
+   * `notifyTeam: false`: the workflow sends the report itself through the notify activity, whose
+   * retries post only to the channels still missing it (runs from before that notified here).
+   */
+  return async function writeIncidentReport(input: IncidentInput & { notifyTeam?: boolean }): Promise<{ reportSha256: string; title: string; decision: DecisionDraft }> {
+    const { notifyTeam = true, ...facts } = input;
+    const run = await deps.agents.deployment.writeIncidentReport(facts);
     const report = incidentReportSchema.parse(run.output);
     const { sha256 } = await deps.artifacts.put(report.markdown);
-    await deps.notifier.notify({
+    if (notifyTeam) await deps.notifier.notify({
       event: 'incident_report',
       workflowId: input.workflowId,
       title: report.title,
@@ -37,11 +42,12 @@ export function writeIncidentReportActivity(deps: ActivityDeps) {
     });
     return {
       reportSha256: sha256,
+      title: report.title,
       decision: draftFrom(run, {
         stage: 'rolling_back',
         decision: 'incident report written and sent',
         rationale: report.title,
-        input,
+        input: facts,
         details: { incidentReportSha256: sha256 },
       }),
     };

@@ -1,3 +1,4 @@
+import type { IntervalVerdict } from '../../workflows/canaryVerdicts.js';
 import type { AgentRun } from '../agent.js';
 import type { ReviewOutput } from '../review/schema.js';
 import type { TestReport } from '../tests/schema.js';
@@ -23,6 +24,8 @@ export interface IncidentInput {
   canary: TrafficSummary;
   stable: TrafficSummary;
   timeline: { at: string; event: string }[];
+  /** The judge's verdicts over the failing step (runs from before the statistical judge have none). */
+  judge?: { step: number; percent: number; source: 'proxy' | 'prometheus'; intervals: IntervalVerdict[] };
   auditCommand: string;
 }
 

@@ -32,7 +32,10 @@ export function createClaudeDeploymentAgent(model: ModelClient, prompts: { deplo
     },
 
     async writeIncidentReport(input) {
-      const facts = { trigger: input.reasons, canary: input.canary, stable: input.stable, timeline: input.timeline, service: input.service, headSha: input.headSha };
+      const facts = {
+        trigger: input.reasons, canary: input.canary, stable: input.stable, timeline: input.timeline, service: input.service, headSha: input.headSha,
+        judge: input.judge && { step: input.judge.step, percent: input.judge.percent, source: input.judge.source, last: input.judge.intervals.at(-1) },
+      };
       const result = await model.structured({
         prompt: prompts.incident,
         schema: incidentReportSchema,

@@ -63,6 +63,7 @@ function incident(input: IncidentInput) {
     '|---|---|---|---|---|---|',
     row('canary', input.canary),
     row('stable', input.stable),
+    ...judgeSection(input.judge),
     '',
     '## Timeline (UTC)',
     ...input.timeline.map((entry) => `- ${entry.at} — ${entry.event}`),
@@ -74,6 +75,26 @@ function incident(input: IncidentInput) {
     'The canary received only its configured share of traffic; it has been removed and the stable version serves all traffic.',
   ].join('\n');
   return { title: `Canary of ${input.service} rolled back`, markdown };
+}
+
+/** The judge's verdicts on the failing step, and the numbers of every check that did not pass. */
+function judgeSection(judge: IncidentInput['judge']): string[] {
+  if (!judge) return [];
+  const side = (traffic: { requests: number; errors: number; p99Ms: number }) => `${traffic.errors}/${traffic.requests}, p99 ${traffic.p99Ms}`;
+  const last = judge.intervals.at(-1);
+  const failing = (last?.checks ?? []).filter((check) => check.result !== 'pass');
+  return [
+    '',
+    `## Canary judge (step ${judge.step} at ${judge.percent}%, numbers from ${judge.source})`,
+    '| after | verdict | canary errors/requests, p99 ms | stable errors/requests, p99 ms |',
+    '|---|---|---|---|',
+    ...judge.intervals.map((interval) => `| ${interval.elapsedSeconds}s${interval.mode === 'final' ? ' (final)' : ''} | ${interval.verdict} | ${side(interval.canary)} | ${side(interval.stable)} |`),
+    ...(failing.length === 0 ? [] : [
+      '',
+      'Checks that did not pass:',
+      ...failing.map((check) => `- ${check.name}: ${check.result} (${Object.entries(check.numbers ?? {}).map(([key, value]) => `${key}=${value}`).join(', ')})`),
+    ]),
+  ];
 }
 
 function hypothesis(input: IncidentInput): string {

@@ -9,6 +9,8 @@ type Payload = temporal.api.common.v1.IPayload;
 /** Local activity results are recorded by the SDK core as markers with this name. */
 const LOCAL_ACTIVITY_MARKER = 'core_local_activity';
 const RECORD_ACTIVITY = 'recordDecision';
+/** Seals several decisions at once: its result is an array of sealed records. */
+const RECORD_MANY_ACTIVITY = 'recordDecisions';
 
 export interface SignalEntry {
   eventId: number;
@@ -45,10 +47,13 @@ export function auditFromHistory(history: History): AuditTrail {
     if (marker?.markerName === LOCAL_ACTIVITY_MARKER) {
       const data = decode(marker.details?.data?.payloads?.[0]) as { activity_type?: string } | undefined;
       const result = marker.details?.result?.payloads?.[0];
-      if (data?.activity_type !== RECORD_ACTIVITY || !result) continue;
-      const sealed = sealedDecisionSchema.parse(decode(result));
-      records.push(decisionRecordSchema.parse(sealed.record));
-      claimed.push(sealed.hash);
+      if (!result || (data?.activity_type !== RECORD_ACTIVITY && data?.activity_type !== RECORD_MANY_ACTIVITY)) continue;
+      const decoded = decode(result);
+      const sealedList = data.activity_type === RECORD_MANY_ACTIVITY ? sealedDecisionSchema.array().parse(decoded) : [sealedDecisionSchema.parse(decoded)];
+      for (const sealed of sealedList) {
+        records.push(decisionRecordSchema.parse(sealed.record));
+        claimed.push(sealed.hash);
+      }
     }
     const signal = event.workflowExecutionSignaledEventAttributes;
     if (signal) {

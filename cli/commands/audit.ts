@@ -4,6 +4,8 @@ import { helpOption, parseCommandArgs } from '../args.js';
 import { CliError, EXIT, UsageError } from '../errors.js';
 import { connectClient, describeOrExplain } from '../temporal.js';
 import { auditFromHistory, workflowInput } from '../audit/trail.js';
+import { decodeHistoryPayloads } from '../audit/decodeHistory.js';
+import { PayloadDecryptionError } from '../../workers/codec.js';
 import type { WorkflowExecutionDescription, WorkflowHandle } from '@temporalio/client';
 import type { temporal } from '@temporalio/proto';
 import { renderAuditMarkdown, type AuditHeader } from '../audit/markdown.js';
@@ -28,7 +30,9 @@ export const auditCommand: Command = {
     const client = await connectClient(readEnv());
     const description = await describeOrExplain(client, workflowId);
     const handle = client.workflow.getHandle(workflowId, description.runId);
-    const history = await handle.fetchHistory();
+    const history = await decodeHistoryPayloads(await handle.fetchHistory(), client.options.loadedDataConverter.payloadCodecs).catch((error: unknown) => {
+      throw error instanceof PayloadDecryptionError ? new CliError(`cannot read the history of ${workflowId}: ${error.message}`) : error;
+    });
     const trail = auditFromHistory(history);
     const header = await headerFor(description, history, handle);
     if (format === 'json') {

@@ -9,9 +9,12 @@ import { listCommand } from './list.js';
 import { approveCommand, rejectCommand } from './approval.js';
 import { auditCommand } from './audit.js';
 import { demoCommand } from './demo.js';
+import { codecServerCommand } from './codecServer.js';
+import { metricsCommand } from './metrics.js';
+import { webhookCommand } from './webhook.js';
 
 /** In the order `prpilot --help` lists them (DESIGN.md's table). */
 export const commands: Command[] = [
   devCommand, workerCommand, setupCommand, startCommand, reviewCommand, statusCommand, listCommand,
-  approveCommand, rejectCommand, auditCommand, demoCommand,
+  approveCommand, rejectCommand, auditCommand, metricsCommand, webhookCommand, codecServerCommand, demoCommand,
 ];

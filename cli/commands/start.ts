@@ -2,6 +2,7 @@ import { readEnv } from '../../config/env.js';
 import { helpOption, jsonOption, parseCommandArgs, type CommandSpec } from '../args.js';
 import { EXIT, UsageError } from '../errors.js';
 import { followRun } from '../follow.js';
+import { githubRepoArg } from '../resolveChange.js';
 import { preparePr, startPr } from '../startPr.js';
 import { connectClient } from '../temporal.js';
 import type { Command } from './command.js';
@@ -9,9 +10,13 @@ import type { Command } from './command.js';
 const spec = {
   name: 'start',
   summary: "starts (or finds) the PR's workflow and prints its id and UI URL",
-  usage: 'prpilot start --repo PATH --base REF --head REF [--pr N] [--title T] [--author A] [--description D] [--config F] [--wait [--until-blocked]] [--json]',
+  usage: 'prpilot start --repo PATH --base REF --head REF [--pr N] [--title T] [--author A] [--description D] [--config F] [--wait [--until-blocked]] [--json]\n' +
+    '       prpilot start --repo OWNER/NAME --pr N [--config F] [--wait [--until-blocked]] [--json]',
   details: [
     'The config is read from prpilot.config.json at the base commit (a PR cannot loosen its own gates), or from --config.',
+    'With --repo OWNER/NAME (a GitHub repository, when no local directory has that name) base, head, title, author and',
+    'description come from the pull request through the API: set GITHUB_TOKEN (and GITHUB_API_URL for GitHub Enterprise),',
+    'on the worker too. --base/--head, if given, must match the PR.',
     'Starting the same PR again returns the running workflow. --wait prints each stage and exits with the outcome:',
     '0 deployed, 10 rolled_back, 11 rejected, 12 expired, 13 failed; with --until-blocked, 3 when it waits for approval.',
   ].join('\n'),
@@ -27,16 +32,19 @@ export const startCommand: Command = {
   spec,
   async run(argv, io) {
     const { values } = parseCommandArgs(spec, argv);
-    for (const flag of ['repo', 'base', 'head'] as const) {
-      if (!values[flag]) throw new UsageError(`--${flag} is required\nusage: ${spec.usage}`);
+    if (!values.repo) throw new UsageError(`--repo is required\nusage: ${spec.usage}`);
+    if (!(await githubRepoArg(values.repo))) {
+      for (const flag of ['base', 'head'] as const) {
+        if (!values[flag]) throw new UsageError(`--${flag} is required\nusage: ${spec.usage}`);
+      }
     }
     if (values['until-blocked'] && !values.wait) throw new UsageError('--until-blocked goes with --wait');
     const prNumber = values.pr === undefined ? null : parsePrNumber(values.pr);
     const env = readEnv();
     const { input, workflowId } = await preparePr({
-      repo: values.repo!, base: values.base!, head: values.head!, prNumber,
+      repo: values.repo, base: values.base, head: values.head, prNumber,
       title: values.title, author: values.author, description: values.description, configPath: values.config,
-    });
+    }, env);
     const client = await connectClient(env);
     const started = await startPr(client, env, input, workflowId);
     const { revision, ...ids } = started;

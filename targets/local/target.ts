@@ -15,6 +15,7 @@ import { z } from 'zod';
 import type { ServiceConfig } from '../../config/schema.js';
 import { httpCall } from './http.js';
 import { emptyStats } from './stats.js';
+import { pruneStalePrometheusTargets, removePrometheusTargets, writePrometheusTargets } from './prometheusTargets.js';
 import {
   childEnv,
   childScriptArgv,
@@ -70,6 +71,8 @@ export interface LocalTargetOptions {
   graceMs?: number;
   /** how long the proxy and the load generator may take to come up (default 20 000 ms) */
   helperStartTimeoutMs?: number;
+  /** when set, each deployment's service processes are listed in <dir>/<id>.json for Prometheus file_sd (prometheusTargets.ts) */
+  prometheusTargetsDir?: string;
 }
 
 const startedLineSchema = z.object({ event: z.literal('started') });
@@ -83,6 +86,8 @@ export function createLocalTarget(options: LocalTargetOptions): LocalTarget {
   /** deployments this target started or adopted: what stopAll() stops */
   const owned = new Set<string>();
   const locks = new Map<string, Promise<unknown>>();
+  const targetsDir = options.prometheusTargetsDir;
+  if (targetsDir) pruneStalePrometheusTargets(targetsDir, stateDir);
 
   /** Runs fn after every earlier operation on the same deployment id (in this process) has settled. */
   function serialized<T>(deploymentId: string, fn: () => Promise<T>): Promise<T> {
@@ -105,6 +110,7 @@ export function createLocalTarget(options: LocalTargetOptions): LocalTarget {
   function save(state: DeploymentState): void {
     state.updatedAt = Date.now();
     writeState(stateDir, state);
+    if (targetsDir) writePrometheusTargets(targetsDir, state);
   }
 
   /** The deployment's state; takes it over if its supervising process is dead. */
@@ -157,6 +163,7 @@ export function createLocalTarget(options: LocalTargetOptions): LocalTarget {
   }
 
   async function stopDeployment(state: DeploymentState): Promise<void> {
+    if (targetsDir) removePrometheusTargets(targetsDir, state.deploymentId);
     await stopStateProcesses(state, graceMs);
     removeState(stateDir, state.deploymentId);
     owned.delete(state.deploymentId);
@@ -421,7 +428,8 @@ export function createLocalTarget(options: LocalTargetOptions): LocalTarget {
         });
       }),
 
-    stats: (deploymentId, sinceEpochMs) => serialized(deploymentId, async () => proxyStats(mustLoad(deploymentId), sinceEpochMs)),
+    stats: (deploymentId, sinceEpochMs, untilEpochMs) =>
+      serialized(deploymentId, async () => proxyStats(mustLoad(deploymentId), sinceEpochMs, untilEpochMs)),
 
     setCanaryPercent: (deploymentId, percent) =>
       serialized(deploymentId, async () => {

@@ -68,8 +68,8 @@ export interface LocalTarget {
   measure(deploymentId: string, opts: MeasureOptions): Promise<Record<string, TrafficStats>>;
   /** Start stable + canary + proxy at percent + a load generator. Idempotent per deploymentId. */
   startCanary(deploymentId: string, spec: CanarySpec): Promise<{ url: string }>;
-  /** Stats per version for requests completed since sinceEpochMs (see measure for the keys). */
-  stats(deploymentId: string, sinceEpochMs: number): Promise<Record<string, TrafficStats>>;
+  /** Stats per version for requests completed since sinceEpochMs, until untilEpochMs or now (see measure for the keys). */
+  stats(deploymentId: string, sinceEpochMs: number, untilEpochMs?: number): Promise<Record<string, TrafficStats>>;
   setCanaryPercent(deploymentId: string, percent: number): Promise<void>;
   /** Send 100% to canary. Idempotent. */
   promote(deploymentId: string): Promise<void>;

@@ -2,7 +2,8 @@
  * Hand-written fakes of the slow or external activities (model, deploy target) for workflow-logic
  * tests. Decision sealing is the real activity: the audit chain is part of what these tests check.
  */
-import { recordDecisionActivity } from '../../activities/audit/recordDecision.js';
+import { recordDecisionActivity, recordDecisionsActivity } from '../../activities/audit/recordDecision.js';
+import type { IntervalVerdict, WatchResult } from '../../workflows/canaryVerdicts.js';
 import type { ActivityDeps } from '../../activities/deps.js';
 import type { Activities } from '../../activities/index.js';
 import type { ReviewOutput } from '../../activities/review/schema.js';
@@ -30,6 +31,34 @@ export const failing: TrafficSummary = { requests: 200, errors: 40, errorRate: 0
 export const noFindings = { schemaChange: [], newIntegration: [], secret: [], apiBreaking: [] };
 
 export type Calls = Record<string, unknown[][]>;
+
+export const STEP_REPORT = { outputSha256: null, alreadyDone: false };
+
+const brief = (traffic: TrafficSummary) => ({ requests: traffic.requests, errors: traffic.errors, p50Ms: traffic.p50Ms, p99Ms: traffic.p99Ms });
+
+export function intervalVerdict(verdict: IntervalVerdict['verdict'], canary: TrafficSummary = healthy, mode: IntervalVerdict['mode'] = 'interval'): IntervalVerdict {
+  return {
+    atEpochMs: Date.now(), elapsedSeconds: 10, mode, verdict,
+    reasons: [verdict === 'fail' ? `canary error rate ${(canary.errorRate * 100).toFixed(1)}% > limit 0.5%` : `canary ${verdict}`],
+    canary: brief(canary), stable: brief(healthy),
+    checks: [{ name: 'error_rate_limit', result: verdict, numbers: { requests: canary.requests, errors: canary.errors } }],
+  };
+}
+
+/** A step watched to its end: one interval judgement and the final one, both passing. */
+export function passedWatch(): WatchResult {
+  return { outcome: 'passed', reasons: ['within limits'], endedEarly: false, intervals: [intervalVerdict('pass'), intervalVerdict('pass', healthy, 'final')], inconclusiveSinceEpochMs: null, source: 'proxy' };
+}
+
+export function heldWatch(): WatchResult {
+  return { outcome: 'held', reasons: ['within limits'], endedEarly: false, intervals: [intervalVerdict('pass')], inconclusiveSinceEpochMs: null, source: 'proxy' };
+}
+
+/** A step that failed at its first judgement (an early abort). */
+export function failedWatch(canary: TrafficSummary = failing): WatchResult {
+  const interval = intervalVerdict('fail', canary);
+  return { outcome: 'failed', reasons: interval.reasons, endedEarly: true, intervals: [interval], inconclusiveSinceEpochMs: null, source: 'proxy' };
+}
 
 /** Every activity with a healthy default; `overrides` replace single ones. `calls` records every call. */
 export function fakeActivities(overrides: Partial<Activities> = {}): { activities: Activities; calls: Calls } {
@@ -68,14 +97,17 @@ export function fakeActivities(overrides: Partial<Activities> = {}): { activitie
     async assessDeploymentRisk() {
       return { risk: { level: 'LOW', rationale: 'clean', factors: [] }, decision: draft('deployment', 'deployment risk LOW') };
     },
-    async writeIncidentReport() { return { reportSha256: HEX('c'), decision: draft('rolling_back', 'incident report written') }; },
-    async startCanary() { return { url: 'http://127.0.0.1:1', startedAtEpochMs: Date.now() }; },
+    async writeIncidentReport() { return { reportSha256: HEX('c'), title: 'Canary rolled back', decision: draft('rolling_back', 'incident report written') }; },
+    async startCanary() { return { url: 'http://127.0.0.1:1', startedAtEpochMs: Date.now(), report: STEP_REPORT }; },
     async canaryStats() { return { canary: healthy, stable: healthy }; },
-    async promoteCanary() { /* recorded */ },
-    async rollbackCanary() { return { stableHealthy: true }; },
+    async setCanaryWeight() { return { changedAtEpochMs: Date.now(), report: STEP_REPORT }; },
+    async watchCanary(input: { mode: 'step' | 'hold' }) { return input.mode === 'step' ? passedWatch() : heldWatch(); },
+    async promoteCanary() { return STEP_REPORT; },
+    async rollbackCanary() { return { ...STEP_REPORT, stableHealthy: true }; },
     async stopDeployment() { /* recorded */ },
     async notify() { /* recorded */ },
     recordDecision: recordDecisionActivity(deps),
+    recordDecisions: recordDecisionsActivity(deps),
   };
   const merged = { ...defaults, ...overrides } as Record<string, (...args: unknown[]) => Promise<unknown>>;
   const recorded = Object.fromEntries(Object.entries(merged).map(([name, fn]) => [name, async (...args: unknown[]) => {
@@ -85,6 +117,12 @@ export function fakeActivities(overrides: Partial<Activities> = {}): { activitie
   return { activities: recorded as unknown as Activities, calls };
 }
 
+let services = 0;
+
+/**
+ * A PR of its own service unless the config names one: each service has one deploy lock, a workflow
+ * on the task queue of the test that first used it, and tests must not wait on each other's locks.
+ */
 export function prInput(overrides: { config?: Record<string, unknown>; author?: string } = {}): PrInput {
   return {
     repo: { kind: 'local', path: '/nonexistent/repo', name: 'repo' },
@@ -96,7 +134,7 @@ export function prInput(overrides: { config?: Record<string, unknown>; author?: 
     title: 'A change',
     author: overrides.author ?? 'alice',
     description: '',
-    config: prpilotConfigSchema.parse({ service: { name: 'svc', start: ['node', 'server.js'] }, ...overrides.config }),
+    config: prpilotConfigSchema.parse({ service: { name: `svc-${process.pid}-${++services}`, start: ['node', 'server.js'] }, ...overrides.config }),
     configSource: 'test',
   };
 }

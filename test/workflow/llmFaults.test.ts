@@ -9,7 +9,6 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Worker } from '@temporalio/worker';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createArtifactStore } from '../../activities/artifacts/store.js';
 import type { ActivityDeps } from '../../activities/deps.js';
@@ -20,7 +19,8 @@ import { reviewChangeActivity } from '../../activities/review/activity.js';
 import { prToProduction } from '../../workflows/prToProduction.js';
 import { rejectSignal, statusQuery, type PipelineStatus } from '../../workflows/messages.js';
 import { startAnthropicStub, type AnthropicStub, type Fault } from '../stub/anthropicStub.js';
-import { timeSkippingEnv, workflowBundle } from '../helpers/temporal.js';
+import { timeSkippingEnv } from '../helpers/temporal.js';
+import { stopLockWorker, testWorker } from './harness.js';
 import { fakeActivities, noFindings, prInput } from './fakes.js';
 
 const DIFF = 'diff --git a/src/greeting.js b/src/greeting.js\n--- a/src/greeting.js\n+++ b/src/greeting.js\n@@ -1 +1 @@\n-export const greeting = "Hello";\n+export const greeting = "Welcome";\n';
@@ -37,6 +37,7 @@ before(async () => {
 });
 after(async () => {
   await stub?.close();
+  await stopLockWorker();
   await env?.teardown();
   await rm(dir, { recursive: true, force: true });
 });
@@ -55,9 +56,10 @@ async function runWithFaults(faults: Fault[], whenAwaiting?: (status: PipelineSt
     },
   });
   const taskQueue = `llm-${++counter}`;
-  const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: await workflowBundle(), activities });
+  const worker = await testWorker(env, taskQueue, activities);
+  const input = prInput();
   const result = await worker.runUntil(async () => {
-    const handle = await env.client.workflow.start(prToProduction, { taskQueue, workflowId: `llm-${counter}`, args: [prInput()] });
+    const handle = await env.client.workflow.start(prToProduction, { taskQueue, workflowId: `llm-${counter}`, args: [input] });
     try {
       return await drive(handle);
     } catch (error) {

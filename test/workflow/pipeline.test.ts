@@ -1,19 +1,18 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { Worker } from '@temporalio/worker';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { prToProduction } from '../../workflows/prToProduction.js';
 import { approveSignal, pauseSignal, rejectSignal, revisionPushedSignal, statusQuery, type PipelineStatus } from '../../workflows/messages.js';
 import type { Activities } from '../../activities/index.js';
-import { timeSkippingEnv, workflowBundle } from '../helpers/temporal.js';
-import { cleanReview, failing, fakeActivities, noFindings, prInput } from './fakes.js';
+import { timeSkippingEnv } from '../helpers/temporal.js';
+import { stopLockWorker, testWorker, until } from './harness.js';
+import { cleanReview, failedWatch, fakeActivities, heldWatch, noFindings, passedWatch, prInput } from './fakes.js';
 
 let env: TestWorkflowEnvironment;
 before(async () => { env = await timeSkippingEnv(); });
-after(async () => { await env?.teardown(); });
+after(async () => { await stopLockWorker(); await env?.teardown(); });
 
 let counter = 0;
 async function run<T>(
@@ -22,9 +21,7 @@ async function run<T>(
   body: (handle: WorkflowHandle<typeof prToProduction>) => Promise<T>,
 ): Promise<T> {
   const taskQueue = `test-${++counter}`;
-  const worker = await Worker.create({
-    connection: env.nativeConnection, taskQueue, workflowBundle: await workflowBundle(), activities,
-  });
+  const worker = await testWorker(env, taskQueue, activities);
   return worker.runUntil(async () => {
     const handle = await env.client.workflow.start(prToProduction, { taskQueue, workflowId: `wf-${counter}`, args: [input] });
     try {
@@ -37,14 +34,6 @@ async function run<T>(
   });
 }
 
-async function until(handle: WorkflowHandle, predicate: (status: PipelineStatus) => boolean): Promise<PipelineStatus> {
-  for (let i = 0; i < 400; i++) {
-    const status = await handle.query(statusQuery);
-    if (predicate(status)) return status;
-    await sleep(50);
-  }
-  throw new Error(`condition not reached; last status ${JSON.stringify(await handle.query(statusQuery))}`);
-}
 
 const schemaFindings = { ...noFindings, schemaChange: [{ file: 'migrations/002.sql', line: 1, rule: 'sql-ddl', excerpt: 'ALTER TABLE orders' }] };
 const withSchemaChange = () => fakeActivities({
@@ -62,8 +51,12 @@ describe('prToProduction on the time-skipping server', { timeout: 600_000 }, () 
     assert.equal(calls.promoteCanary?.length, 1);
     assert.equal(calls.rollbackCanary, undefined);
     assert.equal(calls.stopDeployment?.length, 1, 'deploy processes are stopped at the end');
-    // 10 minutes at 30-second intervals: the canary was judged repeatedly, in simulated time.
-    assert.ok((calls.canaryStats?.length ?? 0) >= 20);
+    // One watch for the one 10-minute step; the fake's two verdicts were each sealed as a record.
+    const [watch] = (calls.watchCanary ?? []).map(([input]) => input as { mode: string; sinceEpochMs: number; endsAtEpochMs: number; percent: number });
+    assert.equal(calls.watchCanary?.length, 1);
+    assert.equal(watch?.mode, 'step');
+    assert.equal(watch?.percent, 5);
+    assert.equal((watch?.endsAtEpochMs ?? 0) - (watch?.sinceEpochMs ?? 0), 600_000);
     assert.ok(result.decisions >= 7);
     assert.equal(result.tokens.input, 50, 'tokens of the five fake agent decisions are summed');
   });
@@ -176,11 +169,15 @@ describe('prToProduction on the time-skipping server', { timeout: 600_000 }, () 
     assert.equal(calls.startCanary, undefined);
   });
 
-  it('rolls back a failing canary at the first bad interval and writes an incident report', async () => {
-    const { activities, calls } = fakeActivities({ async canaryStats() { return { canary: failing, stable: failing }; } });
+  it('rolls back a failing canary at the first bad interval and writes an incident report with the judge\'s numbers', async () => {
+    const { activities, calls } = fakeActivities({ async watchCanary() { return failedWatch(); } });
     const result = await run(activities, prInput(), (handle) => handle.result());
     assert.equal(result.outcome, 'rolled_back');
-    assert.equal(calls.canaryStats?.length, 1, 'rolled back at the first interval, not after 10 minutes');
+    assert.match(result.reason, /canary failed early at step 1 \(5%\)/);
+    assert.equal(calls.watchCanary?.length, 1, 'rolled back at the first failed judgement, not after 10 minutes');
+    const [incident] = (calls.writeIncidentReport?.[0] ?? []) as [{ judge?: { step: number; intervals: { verdict: string }[] } }];
+    assert.equal(incident.judge?.step, 1);
+    assert.deepEqual(incident.judge?.intervals.map((interval) => interval.verdict), ['fail']);
     assert.equal(calls.rollbackCanary?.length, 1);
     assert.equal(calls.promoteCanary, undefined);
     assert.equal(result.incidentReportSha256, 'c'.repeat(64));
@@ -188,8 +185,11 @@ describe('prToProduction on the time-skipping server', { timeout: 600_000 }, () 
   });
 
   it('fails closed when the canary never sees enough traffic to judge', async () => {
-    const quiet = { requests: 3, errors: 0, errorRate: 0, p50Ms: 5, p99Ms: 9 };
-    const { activities, calls } = fakeActivities({ async canaryStats() { return { canary: quiet, stable: quiet }; } });
+    const { activities, calls } = fakeActivities({
+      async watchCanary() {
+        return { ...passedWatch(), outcome: 'inconclusive' as const, reasons: ['only 3 canary request(s), need 20 to judge', 'the step ended without enough traffic to judge: fail closed'] };
+      },
+    });
     const result = await run(activities, prInput(), (handle) => handle.result());
     assert.equal(result.outcome, 'rolled_back');
     assert.match(result.reason, /inconclusive/);
@@ -230,10 +230,11 @@ describe('prToProduction on the time-skipping server', { timeout: 600_000 }, () 
     const { activities, calls } = fakeActivities();
     const newHead = 'f'.repeat(40);
     const taskQueue = `test-${++counter}`;
-    const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: await workflowBundle(), activities });
+    const worker = await testWorker(env, taskQueue, activities);
+    const input = prInput();
     const result = await worker.runUntil(async () => {
       const handle = await env.client.workflow.signalWithStart(prToProduction, {
-        taskQueue, workflowId: `wf-${counter}`, args: [prInput()], signal: revisionPushedSignal, signalArgs: [{ headSha: newHead }],
+        taskQueue, workflowId: `wf-${counter}`, args: [input], signal: revisionPushedSignal, signalArgs: [{ headSha: newHead }],
       });
       return handle.result();
     });
@@ -243,18 +244,28 @@ describe('prToProduction on the time-skipping server', { timeout: 600_000 }, () 
     assert.deepEqual(canaryHeads, [newHead]);
   });
 
-  it('rolls back a canary paused past its window once the pause limit runs out', async () => {
-    const { activities, calls } = fakeActivities();
-    const input = prInput({ config: { canary: { durationSeconds: 60, intervalSeconds: 30, maxPauseSeconds: 600 } } });
+  it('rolls back a canary paused past its window once the pause limit runs out, judged all the while', async () => {
+    let releaseStep!: () => void;
+    const stepGate = new Promise<void>((resolve) => { releaseStep = resolve; });
+    const { activities, calls } = fakeActivities({
+      async watchCanary(input) {
+        if (input.mode === 'step') await stepGate;
+        return input.mode === 'step' ? passedWatch() : heldWatch();
+      },
+    });
+    const input = prInput({ config: { canary: { durationSeconds: 60, intervalSeconds: 10, maxPauseSeconds: 600 } } });
     const result = await run(activities, input, async (handle) => {
       await until(handle, (s) => s.stage === 'canary');
       await handle.signal(pauseSignal, { by: 'carol', reason: 'watching a dashboard' });
+      await until(handle, (s) => s.paused);
+      releaseStep();
       return handle.result();
     });
     assert.equal(result.outcome, 'rolled_back');
     assert.match(result.reason, /paused for longer than 600s/);
     assert.equal(calls.promoteCanary, undefined);
-    assert.ok((calls.canaryStats?.length ?? 0) <= 24, `judged at the interval while paused, not every second (${calls.canaryStats?.length})`);
+    const holds = (calls.watchCanary ?? []).filter(([watch]) => (watch as { mode: string }).mode === 'hold');
+    assert.equal(holds.length, 20, 'judged in 30-second holds for the 600 s the pause may last');
   });
 
   it('ends failed, without staging or a deploy, when the PR\'s own tests fail', async () => {

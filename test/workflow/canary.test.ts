@@ -1,0 +1,140 @@
+/**
+ * The canary's ramp, pause/resume and deploy lock, on the time-skipping server with the real
+ * workflow, the real deploy lock workflow, and fakes of the deploy target and its metrics.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { WorkflowHandle } from '@temporalio/client';
+import { prToProduction } from '../../workflows/prToProduction.js';
+import { pauseSignal, resumeSignal } from '../../workflows/messages.js';
+import type { Activities } from '../../activities/index.js';
+import { auditFromHistory } from '../../cli/audit/trail.js';
+import { timeSkippingEnv } from '../helpers/temporal.js';
+import { stopLockWorker, testWorker, until } from './harness.js';
+import { failedWatch, fakeActivities, heldWatch, passedWatch, prInput } from './fakes.js';
+
+let env: TestWorkflowEnvironment;
+before(async () => { env = await timeSkippingEnv(); });
+after(async () => { await stopLockWorker(); await env?.teardown(); });
+
+let counter = 0;
+const ramp = { steps: [{ percent: 5, durationSeconds: 120 }, { percent: 25, durationSeconds: 120 }, { percent: 50, durationSeconds: 60 }] };
+
+interface WatchCall { mode: 'step' | 'hold'; percent: number; sinceEpochMs: number; endsAtEpochMs: number }
+
+function watchCalls(calls: Record<string, unknown[][]>): WatchCall[] {
+  return (calls.watchCanary ?? []).map(([input]) => input as WatchCall);
+}
+
+async function runPr<T>(activities: Activities, config: Record<string, unknown>, body: (handle: WorkflowHandle<typeof prToProduction>) => Promise<T>): Promise<T> {
+  const taskQueue = `canary-${++counter}`;
+  const worker = await testWorker(env, taskQueue, activities);
+  const input = prInput({ config: { canary: config } });
+  return worker.runUntil(async () => {
+    const handle = await env.client.workflow.start(prToProduction, { taskQueue, workflowId: `canary-wf-${counter}`, args: [input] });
+    try {
+      return await body(handle);
+    } catch (error) {
+      await handle.terminate('test failed').catch(() => undefined);
+      throw error;
+    }
+  });
+}
+
+describe('canary ramp, pause/resume and deploy lock', { timeout: 600_000 }, () => {
+  it('walks every ramp step, each watched for its own duration, then promotes', async () => {
+    const { activities, calls } = fakeActivities();
+    const result = await runPr(activities, ramp, (handle) => handle.result());
+    assert.equal(result.outcome, 'deployed');
+    assert.deepEqual((calls.setCanaryWeight ?? []).map(([input]) => (input as { percent: number }).percent), [25, 50]);
+    assert.deepEqual(watchCalls(calls).map((call) => [call.mode, call.percent, (call.endsAtEpochMs - call.sinceEpochMs) / 1000]), [
+      ['step', 5, 120], ['step', 25, 120], ['step', 50, 60],
+    ]);
+    assert.equal(calls.promoteCanary?.length, 1);
+    assert.equal((calls.startCanary?.[0]?.[0] as { percent: number }).percent, 5, 'the canary starts at the first step');
+  });
+
+  it('rolls back at the step that fails, without reaching the later steps or promotion', async () => {
+    let watched = 0;
+    const { activities, calls } = fakeActivities({
+      async watchCanary() { return ++watched === 2 ? failedWatch() : passedWatch(); },
+    });
+    const result = await runPr(activities, ramp, (handle) => handle.result());
+    assert.equal(result.outcome, 'rolled_back');
+    assert.match(result.reason, /step 2 \(25%\)/);
+    assert.deepEqual((calls.setCanaryWeight ?? []).map(([input]) => (input as { percent: number }).percent), [25]);
+    assert.equal(calls.promoteCanary, undefined);
+    assert.equal(calls.rollbackCanary?.length, 1);
+    assert.equal(calls.stopDeployment?.length, 1);
+  });
+
+  it('holds a paused canary between steps, judging it, and continues when resumed; both are in the audit', async () => {
+    let releaseStep!: () => void;
+    const stepGate = new Promise<void>((resolve) => { releaseStep = resolve; });
+    let holds = 0;
+    let resumed: Promise<void> | null = null;
+    let handleRef: WorkflowHandle | null = null;
+    const { activities, calls } = fakeActivities({
+      async watchCanary(input) {
+        if (input.mode === 'step' && watchCalls(calls).length === 1) await stepGate;
+        if (input.mode === 'hold' && ++holds === 3) resumed = handleRef!.signal(resumeSignal, { by: 'carol' });
+        return input.mode === 'step' ? passedWatch() : heldWatch();
+      },
+    });
+    const { result, history } = await runPr(activities, ramp, async (handle) => {
+      handleRef = handle;
+      await until(handle, (s) => s.stage === 'canary');
+      await handle.signal(pauseSignal, { by: 'carol', reason: 'checking a dashboard' });
+      await until(handle, (s) => s.paused);
+      releaseStep();
+      const done = await handle.result();
+      await resumed;
+      return { result: done, history: await handle.fetchHistory() };
+    });
+    assert.equal(result.outcome, 'deployed');
+    const modes = watchCalls(calls).map((call) => `${call.mode}@${call.percent}`);
+    assert.deepEqual(modes.slice(0, 4), ['step@5', 'hold@5', 'hold@5', 'hold@5'], 'held after step 1 until resumed');
+    assert.deepEqual(modes.slice(4), ['step@25', 'step@50']);
+    const records = auditFromHistory(history);
+    assert.ok(records.chain.ok, records.chain.problems.join('; '));
+    const decisions = records.records.map((record) => record.decision);
+    assert.ok(decisions.includes('canary paused by carol'), decisions.join('\n'));
+    assert.ok(decisions.includes('canary resumed by carol'), decisions.join('\n'));
+    // Every verdict is its own record: 2 per step watch, 1 per hold.
+    assert.equal(decisions.filter((decision) => /judgement.*: pass$/.test(decision)).length, 2 * 3 + 3);
+  });
+
+  it('gives the deploy lock to one PR of a service at a time, in order', async () => {
+    const events: string[] = [];
+    let releaseFirst!: () => void;
+    const firstGate = new Promise<void>((resolve) => { releaseFirst = resolve; });
+    const { activities } = fakeActivities({
+      async startCanary(input) {
+        events.push(`start ${input.deploymentId}`);
+        return { url: null, startedAtEpochMs: Date.now(), report: { outputSha256: null, alreadyDone: false } };
+      },
+      async watchCanary(input) {
+        if (input.deploymentId.startsWith('lock-a')) await firstGate;
+        return passedWatch();
+      },
+      async stopDeployment(input) { events.push(`stop ${input.deploymentId}`); },
+    });
+    const taskQueue = `canary-${++counter}`;
+    const worker = await testWorker(env, taskQueue, activities);
+    await worker.runUntil(async () => {
+      const shared = { service: { name: `shared-${process.pid}`, start: ['node', 'server.js'] } };
+      const start = (id: string) => env.client.workflow.start(prToProduction, { taskQueue, workflowId: id, args: [prInput({ config: shared })] });
+      const first = await start('lock-a');
+      await until(first, (s) => s.stage === 'canary');
+      const second = await start('lock-b');
+      const waiting = await until(second, (s) => s.stage === 'waiting_for_lock');
+      assert.equal(waiting.stage, 'waiting_for_lock');
+      assert.deepEqual(events, ['start lock-a-r1'], 'the second PR does not start its canary while the first holds the lock');
+      releaseFirst();
+      assert.equal((await first.result()).outcome, 'deployed');
+      assert.equal((await second.result()).outcome, 'deployed');
+    });
+    assert.deepEqual(events, ['start lock-a-r1', 'stop lock-a-r1', 'start lock-b-r1', 'stop lock-b-r1']);
+  });
+});

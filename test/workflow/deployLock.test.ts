@@ -1,0 +1,323 @@
+/**
+ * The deploy lock on the time-skipping server: the real lock workflow, real activities with a real
+ * Client, and a test holder workflow (test/workflow/lockHolders.ts) that records when it acquired and
+ * released, in workflow time. Waiting 60 s liveness checks or a 10-minute idle timeout takes milliseconds.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { bundleWorkflowCode, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
+import { CancelledFailure, type Workflow, type WorkflowResultType } from '@temporalio/common';
+import { deployLockActivities } from '../../activities/lock/index.js';
+import {
+  DEPLOY_LOCK_WORKFLOW_TYPE, acquireDeployLockSignal, deployLockStateQuery, deployLockWorkflowId, type DeployLockState,
+} from '../../workflows/deployLockMessages.js';
+import type { deployLock, DeployLockInput, DeployLockSummary } from '../../workflows/deployLock.js';
+import { holderTimelineQuery, lockTestHolder, type HolderEvent, type LockTestHolderInput } from './lockHolders.js';
+import { timeSkippingEnv } from '../helpers/temporal.js';
+
+const HOLDERS_PATH = fileURLToPath(new URL('./lockHolders.ts', import.meta.url));
+
+let env: TestWorkflowEnvironment;
+let bundle: WorkflowBundleWithSourceMap;
+before(async () => {
+  env = await timeSkippingEnv();
+  bundle = await bundleWorkflowCode({ workflowsPath: HOLDERS_PATH });
+});
+after(async () => { await env?.teardown(); });
+
+type Holder = WorkflowHandle<typeof lockTestHolder>;
+
+interface LockTest {
+  service: string;
+  taskQueue: string;
+  holder(name: string, input: Partial<LockTestHolderInput> & { holdSeconds: number }): Promise<Holder>;
+  lockState(): Promise<DeployLockState>;
+  /** Polls the lock's state query until predicate holds. */
+  untilLock(predicate: (state: DeployLockState) => boolean): Promise<DeployLockState>;
+}
+
+let counter = 0;
+/** One worker (task queue) and one service per test; every workflow it started is closed afterwards. */
+async function lockTest<T>(body: (t: LockTest) => Promise<T>): Promise<T> {
+  const n = ++counter;
+  const taskQueue = `deploy-lock-test-${n}`;
+  const service = `svc-${n}`;
+  const worker = await Worker.create({
+    connection: env.nativeConnection, taskQueue, workflowBundle: bundle,
+    activities: deployLockActivities({ client: env.client, taskQueue }),
+  });
+  const holders: Holder[] = [];
+  const lockHandle = () => env.client.workflow.getHandle(deployLockWorkflowId(service));
+  const lockState = () => lockHandle().query(deployLockStateQuery);
+  const t: LockTest = {
+    service,
+    taskQueue,
+    async holder(name, input) {
+      const handle = await env.client.workflow.start(lockTestHolder, {
+        taskQueue, workflowId: `${service}-${name}`, args: [{ service, ...input }],
+      });
+      holders.push(handle);
+      return handle;
+    },
+    lockState,
+    async untilLock(predicate) {
+      let last: unknown = null;
+      for (let i = 0; i < 400; i++) {
+        try {
+          const state = await lockState();
+          if (predicate(state)) return state;
+          last = state;
+        } catch (error) {
+          last = error; // the lock may not have run its first task yet
+        }
+        await sleep(50);
+      }
+      throw new Error(`lock state not reached; last: ${JSON.stringify(last)}`);
+    },
+  };
+  return worker.runUntil(async () => {
+    try {
+      return await body(t);
+    } catch (error) {
+      console.error(`lock state: ${JSON.stringify(await lockState().catch(String))}`);
+      for (const handle of holders) {
+        const status = await handle.describe().then((d) => d.status.name, String);
+        console.error(`${handle.workflowId} ${status}: ${JSON.stringify(await handle.query(holderTimelineQuery).catch(String))}`);
+        if (process.env.LOCK_TEST_HISTORY) console.error(await eventsOf(handle));
+      }
+      if (process.env.LOCK_TEST_HISTORY) console.error(await eventsOf(lockHandle()));
+      throw error;
+    } finally {
+      // An open run would keep the test server from skipping time in later tests.
+      for (const handle of [...holders, lockHandle()]) await handle.terminate('test over').catch(() => undefined);
+    }
+  });
+}
+
+async function eventsOf(handle: WorkflowHandle): Promise<string> {
+  const history = await handle.fetchHistory();
+  return `${handle.workflowId}:\n` + (history.events ?? []).map((e) => {
+    const type = String(e.eventType);
+    const signal = e.workflowExecutionSignaledEventAttributes;
+    return `  ${e.eventId} ${type}${signal ? ` ${signal.signalName}` : ''}`;
+  }).join('\n');
+}
+
+/** The run's result; a run that does not end within a minute of real time (time skips) fails the test. */
+async function finished<W extends Workflow>(handle: WorkflowHandle<W>): Promise<WorkflowResultType<W>> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${handle.workflowId} did not finish`)), 60_000);
+  });
+  try {
+    return await Promise.race([handle.result(), deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+const at = (timeline: HolderEvent[], event: HolderEvent['event']): number => {
+  const found = timeline.find((e) => e.event === event);
+  assert.ok(found, `no ${event} event in ${JSON.stringify(timeline)}`);
+  return found.at;
+};
+const has = (timeline: HolderEvent[], event: HolderEvent['event']) => timeline.some((e) => e.event === event);
+
+async function untilTimeline(holder: Holder, predicate: (timeline: HolderEvent[]) => boolean): Promise<void> {
+  for (let i = 0; i < 400; i++) {
+    if (predicate(await holder.query(holderTimelineQuery))) return;
+    await sleep(50);
+  }
+  throw new Error(`${holder.workflowId}: timeline condition not reached`);
+}
+
+/** Each timeline acquired only after the previous one was done with the lock. */
+function assertSerial(timelines: HolderEvent[][]): void {
+  for (let i = 1; i < timelines.length; i++) {
+    const previous = timelines[i - 1];
+    const current = timelines[i];
+    assert.ok(previous && current);
+    assert.ok(at(current, 'acquired') >= at(previous, 'releasing'), `holder ${i + 1} acquired before holder ${i} released`);
+  }
+}
+
+const holderIs = (holder: Holder) => (state: DeployLockState) => state.holder?.workflowId === holder.workflowId;
+const queueIs = (...waiters: Holder[]) => (state: DeployLockState) =>
+  JSON.stringify(state.queue.map((e) => e.workflowId)) === JSON.stringify(waiters.map((w) => w.workflowId));
+
+describe('deployLock on the time-skipping server', { timeout: 600_000 }, () => {
+  it('makes a second holder wait until the first releases', () => lockTest(async (t) => {
+    const first = await t.holder('first', { holdSeconds: 120 });
+    await t.untilLock(holderIs(first));
+    const second = await t.holder('second', { holdSeconds: 30 });
+    await t.untilLock((s) => holderIs(first)(s) && queueIs(second)(s));
+
+    const [secondTimeline, firstTimeline] = [await finished(second), await finished(first)];
+    assert.equal(has(firstTimeline, 'waiting'), false, 'the first got the free lock at once');
+    assert.deepEqual(secondTimeline.find((e) => e.event === 'waiting'), { event: 'waiting', at: at(secondTimeline, 'waiting'), position: 1 });
+    assertSerial([firstTimeline, secondTimeline]);
+    assert.ok(at(secondTimeline, 'acquired') - at(firstTimeline, 'acquired') >= 120_000, 'held for the whole 2 minutes');
+    assert.deepEqual(await t.lockState(), { holder: null, queue: [] });
+  }));
+
+  it('grants three holders in the order they asked', () => lockTest(async (t) => {
+    const first = await t.holder('first', { holdSeconds: 60 });
+    await t.untilLock(holderIs(first));
+    const second = await t.holder('second', { holdSeconds: 60 });
+    await t.untilLock(queueIs(second));
+    const third = await t.holder('third', { holdSeconds: 60 });
+    await t.untilLock(queueIs(second, third));
+
+    const timelines = [await finished(first), await finished(second), await finished(third)];
+    assertSerial(timelines);
+    assert.deepEqual(timelines.map((tl) => tl.find((e) => e.event === 'waiting')?.position), [undefined, 1, 2]);
+  }));
+
+  it('does not make holders of different services wait for each other', () => lockTest(async (t) => {
+    const other = `${t.service}-other`;
+    const slow = await t.holder('slow', { holdSeconds: 600 });
+    await t.untilLock(holderIs(slow));
+    const elsewhere = await t.holder('elsewhere', { service: other, holdSeconds: 60 });
+    try {
+      const elsewhereTimeline = await finished(elsewhere);
+      const slowTimeline = await finished(slow);
+      assert.equal(has(elsewhereTimeline, 'waiting'), false);
+      assert.ok(at(elsewhereTimeline, 'acquired') < at(slowTimeline, 'releasing'), 'both held their lock at the same time');
+    } finally {
+      await env.client.workflow.getHandle(deployLockWorkflowId(other)).terminate('test over').catch(() => undefined);
+    }
+  }));
+
+  it('takes the lock from a terminated holder at the next liveness check', () => lockTest(async (t) => {
+    const crashed = await t.holder('crashed', { holdSeconds: 3600 });
+    await t.untilLock(holderIs(crashed));
+    const next = await t.holder('next', { holdSeconds: 30 });
+    await t.untilLock(queueIs(next));
+    const crashedAcquired = at(await crashed.query(holderTimelineQuery), 'acquired');
+    await crashed.terminate('simulated crash while holding the lock');
+
+    const nextTimeline = await finished(next);
+    const waited = at(nextTimeline, 'acquired') - crashedAcquired;
+    assert.ok(waited < 3600_000, `granted long before the crashed holder would have released (after ${waited} ms)`);
+    assert.deepEqual(await t.lockState(), { holder: null, queue: [] });
+  }));
+
+  it('takes the lock from a holder that completed without releasing', () => lockTest(async (t) => {
+    const forgetful = await t.holder('forgetful', { holdSeconds: 30, release: false });
+    await t.untilLock(holderIs(forgetful));
+    const next = await t.holder('next', { holdSeconds: 30 });
+    await t.untilLock(queueIs(next));
+
+    const nextTimeline = await finished(next);
+    const forgetfulTimeline = await finished(forgetful);
+    assert.equal(has(forgetfulTimeline, 'releasing'), false);
+    const holdEnded = at(forgetfulTimeline, 'acquired') + 30_000;
+    const waited = at(nextTimeline, 'acquired') - holdEnded;
+    assert.ok(waited >= 0 && waited <= 2 * 60_000, `granted within a liveness interval or two of the holder ending (${waited} ms)`);
+  }));
+
+  it('skips a waiter that was terminated while waiting, without waiting for a liveness check', () => lockTest(async (t) => {
+    const first = await t.holder('first', { holdSeconds: 120 });
+    await t.untilLock(holderIs(first));
+    const gone = await t.holder('gone', { holdSeconds: 30 });
+    await t.untilLock(queueIs(gone));
+    const third = await t.holder('third', { holdSeconds: 30 });
+    await t.untilLock(queueIs(gone, third));
+    await gone.terminate('simulated crash while waiting');
+
+    const [firstTimeline, thirdTimeline] = [await finished(first), await finished(third)];
+    assertSerial([firstTimeline, thirdTimeline]);
+    assert.ok(at(thirdTimeline, 'acquired') - at(firstTimeline, 'releasing') < 60_000, 'the grant to the closed waiter failed and was skipped at once');
+  }));
+
+  it('withdraws a waiter cancelled while waiting; the next is granted and it never is', () => lockTest(async (t) => {
+    const first = await t.holder('first', { holdSeconds: 120 });
+    await t.untilLock(holderIs(first));
+    const cancelled = await t.holder('cancelled', { holdSeconds: 30 });
+    await t.untilLock(queueIs(cancelled));
+    const third = await t.holder('third', { holdSeconds: 30 });
+    await t.untilLock(queueIs(cancelled, third));
+    await untilTimeline(cancelled, (tl) => has(tl, 'waiting'));
+
+    await cancelled.cancel();
+    await t.untilLock((s) => holderIs(first)(s) && queueIs(third)(s));
+    await assert.rejects(finished(cancelled), (error: unknown) => error instanceof WorkflowFailedError && error.cause instanceof CancelledFailure);
+
+    const [firstTimeline, thirdTimeline] = [await finished(first), await finished(third)];
+    assertSerial([firstTimeline, thirdTimeline]);
+    const cancelledTimeline = await cancelled.query(holderTimelineQuery);
+    assert.equal(has(cancelledTimeline, 'acquired'), false);
+    const history = await cancelled.fetchHistory();
+    const grants = (history.events ?? []).filter((e) => e.workflowExecutionSignaledEventAttributes?.signalName === 'deployLockGranted');
+    assert.equal(grants.length, 0, 'no grant was ever sent to the cancelled waiter');
+  }));
+
+  it('keeps one queue entry per workflow when a request is repeated', () => lockTest(async (t) => {
+    const first = await t.holder('first', { holdSeconds: 120 });
+    await t.untilLock(holderIs(first));
+    const second = await t.holder('second', { holdSeconds: 30 });
+    await t.untilLock(queueIs(second));
+    const third = await t.holder('third', { holdSeconds: 30 });
+    await t.untilLock(queueIs(second, third));
+
+    // As a retried requestDeployLock activity would: the same workflows ask again.
+    const lock = env.client.workflow.getHandle(deployLockWorkflowId(t.service));
+    for (const handle of [second, first, second]) {
+      const { runId } = await handle.describe();
+      await lock.signal(acquireDeployLockSignal, { workflowId: handle.workflowId, runId });
+    }
+    const fourth = await t.holder('fourth', { holdSeconds: 30 });
+    // The fourth's request comes after the repeats, so once it shows, the repeats were handled.
+    const state = await t.untilLock((s) => s.queue.some((e) => e.workflowId === fourth.workflowId));
+    assert.equal(state.holder?.workflowId, first.workflowId);
+    assert.deepEqual(state.queue.map((e) => e.workflowId), [second, third, fourth].map((h) => h.workflowId));
+
+    const timelines = [await finished(first), await finished(second), await finished(third), await finished(fourth)];
+    assertSerial(timelines);
+  }));
+
+  it('continues as new after its grant limit with the holder and queue intact', () => lockTest(async (t) => {
+    const input: DeployLockInput = { service: t.service, grantsBeforeContinueAsNew: 2 };
+    const lock = await env.client.workflow.start(DEPLOY_LOCK_WORKFLOW_TYPE, {
+      taskQueue: t.taskQueue, workflowId: deployLockWorkflowId(t.service), args: [input],
+    });
+    const holders: Holder[] = [];
+    for (const name of ['h1', 'h2', 'h3', 'h4', 'h5']) {
+      const holder = await t.holder(name, { holdSeconds: 30 });
+      holders.push(holder);
+      await t.untilLock((s) => s.holder?.workflowId === holder.workflowId || s.queue.some((e) => e.workflowId === holder.workflowId));
+    }
+    const timelines: HolderEvent[][] = [];
+    for (const holder of holders) timelines.push(await finished(holder));
+
+    assertSerial(timelines);
+    const lockRuns = timelines.map((tl) => tl.find((e) => e.event === 'acquired')?.lockRunId);
+    assert.equal(lockRuns[0], lock.firstExecutionRunId);
+    assert.equal(lockRuns[1], lock.firstExecutionRunId);
+    assert.notEqual(lockRuns[2], lock.firstExecutionRunId, 'the third grant came from the next run');
+    assert.equal(new Set(lockRuns).size, 3, 'two grants per run');
+    const firstRun = await env.client.workflow.getHandle(lock.workflowId, lock.firstExecutionRunId).describe();
+    assert.equal(firstRun.status.name, 'CONTINUED_AS_NEW');
+  }));
+
+  it('completes after being idle, and the next request starts a fresh lock run', () => lockTest(async (t) => {
+    const early = await t.holder('early', { holdSeconds: 10 });
+    const earlyTimeline = await finished(early);
+    const earlyRun = earlyTimeline.find((e) => e.event === 'acquired')?.lockRunId;
+    assert.ok(earlyRun);
+
+    const summary: DeployLockSummary = await finished(env.client.workflow.getHandle<typeof deployLock>(deployLockWorkflowId(t.service), earlyRun));
+    assert.deepEqual(summary, { service: t.service, grants: 1 });
+
+    const late = await t.holder('late', { holdSeconds: 10 });
+    const lateTimeline = await finished(late);
+    const lateRun = lateTimeline.find((e) => e.event === 'acquired')?.lockRunId;
+    assert.ok(lateRun);
+    assert.notEqual(lateRun, earlyRun, 'a new lock run');
+    assert.equal(has(lateTimeline, 'waiting'), false);
+  }));
+});
