@@ -8,6 +8,7 @@ import type { ValidationAgent } from './validation/agent.js';
 import type { DeploymentAgent } from './deployment/agent.js';
 import type { Notifier } from './notify/notifier.js';
 import type { HomePaths } from '../config/paths.js';
+import type { GitHubClientFactory } from '../github/client.js';
 
 export interface Agents {
   review: ReviewAgent;
@@ -26,6 +27,10 @@ export interface ActivityDeps {
   commandTarget: (config: CommandTargetConfig) => DeployTarget;
   agents: Agents;
   notifier: Notifier;
+  /** GitHub's API for repositories of kind 'github' (null: no GITHUB_TOKEN on this worker). */
+  github: GitHubClientFactory | null;
+  /** The Temporal UI link of a workflow, for links posted elsewhere. */
+  workflowUrl: (workflowId: string) => string;
   /** sha256 of the policy modules' source: the "prompt" of decisions the code makes. */
   policySha256: string;
   now: () => Date;

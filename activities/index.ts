@@ -9,6 +9,7 @@ import { canaryActivities } from './deployment/canary.js';
 import { recordDecisionActivity, recordDecisionsActivity } from './audit/recordDecision.js';
 import { watchCanaryActivity } from './deployment/watch.js';
 import { notifyActivity } from './notify/activity.js';
+import { githubActivities } from './github/index.js';
 
 /** Every activity the workflow calls, built from injected dependencies (see activities/deps.ts). */
 export function createActivities(deps: ActivityDeps) {
@@ -25,6 +26,7 @@ export function createActivities(deps: ActivityDeps) {
     recordDecision: recordDecisionActivity(deps),
     recordDecisions: recordDecisionsActivity(deps),
     notify: notifyActivity(deps),
+    ...githubActivities({ github: deps.github, workflowUrl: deps.workflowUrl }),
   };
 }
 

@@ -20,7 +20,7 @@ import { join } from 'node:path';
 import { createProxyMetricsSource } from '../activities/metrics/proxy.js';
 import { numberFlag } from './canary/args.js';
 import { benchTarget, defaultCanary, demoService, startCanary } from './canary/local.js';
-import { watchWithFixedJudge, watchWithOurJudge, type LiveDecision } from './canary/live.js';
+import { observeWithRetries, watchWithFixedJudge, watchWithOurJudge, type LiveDecision } from './canary/live.js';
 import { backgroundErrorRate, healthyVersion, liveNoise } from './canary/models.js';
 import { fmtSeconds, median, printTable, writeResult } from './canary/report.js';
 import { fixedSchedule, ourSchedule, rolledBack, type StepDecision } from './canary/schedules.js';
@@ -109,7 +109,9 @@ const live = await withWorkspace('canary-false-rollback', async (workspace): Pro
         stepSeconds: liveSeconds, capSeconds: liveSeconds + 30,
       };
       const [ours, fixed] = await Promise.all([watchWithOurJudge(step), watchWithFixedJudge(step, 60)]);
-      const traffic = await createProxyMetricsSource(target).observe({ deploymentId, service: service.name, sinceEpochMs, untilEpochMs: sinceEpochMs + liveSeconds * 1000 });
+      const traffic = await observeWithRetries(createProxyMetricsSource(target), () => ({
+        deploymentId, service: service.name, sinceEpochMs, untilEpochMs: sinceEpochMs + liveSeconds * 1000,
+      }));
       return { run: index + 1, ours, fixed, canary: trafficShape(traffic.canary), stable: trafficShape(traffic.stable) };
     } finally {
       await target.stop(deploymentId);

@@ -39,11 +39,12 @@ console.log('');
 printSummary(summaries);
 
 const met = summaries.every((summary) => summary.oursMedian <= 30 && summary.ratio <= 0.5);
-const finite = (value: number): number => (Number.isFinite(value) ? round(value, 1) : capSeconds);
+const finite = (value: number): number => (Number.isFinite(value) ? round(value, 2) : capSeconds);
 const figures: Record<string, number> = {};
 const baseline: Record<string, number> = {};
 for (const summary of summaries) {
   figures[`case${summary.faultCase.key}_medianSeconds`] = finite(summary.oursMedian);
+  figures[`case${summary.faultCase.key}_medianLookSeconds`] = finite(summary.oursLookMedian);
   baseline[`case${summary.faultCase.key}_medianSeconds`] = finite(summary.fixedMedian);
 }
 const worstRatio = Math.max(...summaries.map((summary) => summary.ratio));
@@ -52,7 +53,7 @@ writeResult({
   name: 'canary-prometheus',
   figures,
   baseline,
-  ratio: Number.isFinite(worstRatio) ? round(worstRatio, 3) : 1,
+  ratio: Number.isFinite(worstRatio) ? round(worstRatio, 4) : 1,
   target: 'through Prometheus: rollback decision ≤ 30 s after fault onset and ≤ 0.5× a fixed 60-s threshold judge (cases A and B, median)',
   met,
   notes: `live: ${runs} runs per case, ${defaultCanary.percent}% of ${defaultCanary.requestsPerSecond} req/s, Prometheus source with the default queries, scrape_interval ${SCRAPE_INTERVAL_SECONDS}s, `

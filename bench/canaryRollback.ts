@@ -50,11 +50,12 @@ printTable(
 );
 
 const met = summaries.every((summary) => summary.oursMedian <= 30 && summary.ratio <= 0.5);
-const finite = (value: number, cap = capSeconds): number => (Number.isFinite(value) ? round(value, 1) : cap);
+const finite = (value: number, cap = capSeconds): number => (Number.isFinite(value) ? round(value, 2) : cap);
 const figures: Record<string, number> = {};
 const baseline: Record<string, number> = {};
 for (const summary of summaries) {
   figures[`case${summary.faultCase.key}_medianSeconds`] = finite(summary.oursMedian);
+  figures[`case${summary.faultCase.key}_medianLookSeconds`] = finite(summary.oursLookMedian);
   baseline[`case${summary.faultCase.key}_medianSeconds`] = finite(summary.fixedMedian);
 }
 for (const { faultCase, ours, fixed } of simulated) {
@@ -67,7 +68,7 @@ writeResult({
   name: 'canary-rollback',
   figures,
   baseline,
-  ratio: Number.isFinite(worstRatio) ? round(worstRatio, 3) : 1,
+  ratio: Number.isFinite(worstRatio) ? round(worstRatio, 4) : 1,
   target: 'rollback decision ≤ 30 s after fault onset and ≤ 0.5× a fixed 60-s threshold judge (cases A and B, live median of 3)',
   met,
   notes: `live: ${runs} runs per case, ${defaultCanary.percent}% of ${defaultCanary.requestsPerSecond} req/s, proxy metrics, cap ${capSeconds} s (a capped judge counts as ${capSeconds} s); `

@@ -4,6 +4,7 @@ import { helpText } from './args.js';
 import { CliError, EXIT, UsageError } from './errors.js';
 import type { Command, Io } from './commands/command.js';
 import { commands } from './commands/index.js';
+import { PayloadDecryptionError } from '../workers/codec.js';
 
 const io: Io = {
   out: (line) => process.stdout.write(`${line}\n`),
@@ -46,7 +47,7 @@ async function main(argv: string[]): Promise<number> {
       io.err(`prpilot ${name}: ${error.message}`);
       return EXIT.usage;
     }
-    if (error instanceof CliError) {
+    if (error instanceof CliError || error instanceof PayloadDecryptionError) {
       io.err(`prpilot ${name}: ${error.message}`);
       return EXIT.error;
     }

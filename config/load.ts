@@ -79,9 +79,19 @@ function plainMessage(issue: z.core.$ZodIssue): string {
       return `must be ${/^[aeiou]/.test(issue.expected) ? 'an' : 'a'} ${issue.expected}`;
     case 'unrecognized_keys':
       return `unknown field(s) ${issue.keys.map((key) => JSON.stringify(key)).join(', ')}`;
+    case 'invalid_value':
+      return `must be ${oneOf(issue.values)}`;
+    case 'invalid_union':
+      // A discriminated union (deploy.target, canary.metrics.source) lists the values it knows.
+      return 'options' in issue && issue.options?.length ? `must be ${oneOf(issue.options)}` : issue.message;
     default:
       return issue.message;
   }
+}
+
+function oneOf(values: readonly unknown[]): string {
+  const shown = values.map((value) => JSON.stringify(value));
+  return shown.length === 1 ? `${shown[0]}` : `one of ${shown.join(', ')}`;
 }
 
 function valueAt(value: unknown, path: (string | number)[]): unknown {

@@ -2,7 +2,7 @@
  * Re-records test/histories/*.json: runs `prpilot demo` against a private dev server and saves the
  * history of each of its three PRs. Run after a deliberate, patched() workflow change:
  *   npm run histories
- * Keep the old files too (rename them) when the change must still replay old histories.
+ * Keep the old files too (rename them to v<N>-demo-*.json) when the change must still replay old histories.
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';

@@ -4,7 +4,7 @@
  * a sink) and every activity, all in one trace per PR. The workflow interceptors only add a tracing
  * header to the commands they pass on: no command is added or changed, so histories replay either way.
  */
-import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 import type { SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import type { OpenTelemetrySinks } from '@temporalio/interceptors-opentelemetry';
 import type { ClientInterceptors } from '@temporalio/client';
@@ -16,8 +16,11 @@ export type TracingEnv = Pick<PrpilotEnv, 'PRPILOT_OTEL' | 'PRPILOT_OTEL_EXPORTE
 export const WORKER_SERVICE_NAME = 'prpilot-worker';
 export const CLI_SERVICE_NAME = 'prpilot-cli';
 
-/** The SDK's module of workflow interceptors (inbound, outbound, internals); it is bundled with the workflow code. */
-export const OTEL_WORKFLOW_INTERCEPTORS = createRequire(import.meta.url).resolve('@temporalio/interceptors-opentelemetry/lib/workflow-interceptors');
+/**
+ * The workflow interceptors, bundled with the workflow code when tracing is on: the SDK's, with span ids
+ * that leave the workflow's randomness alone (see the module).
+ */
+export const OTEL_WORKFLOW_INTERCEPTORS = fileURLToPath(new URL('../workflows/interceptors.ts', import.meta.url));
 
 /** What a worker adds for observability: interceptors, the workflow span sink, and the modules to bundle. */
 export interface WorkerObservability {

@@ -11,7 +11,8 @@ import { homePaths, type HomePaths } from '../config/paths.js';
 import { policySourceSha256 } from './policyHash.js';
 import { freshPrebuiltBundle } from './bundle.js';
 import { dataConverterFromEnv } from './dataConverter.js';
-import { readEnv } from '../config/env.js';
+import { readEnv, workflowUrl } from '../config/env.js';
+import { githubClientFactoryFromEnv } from '../github/fromEnv.js';
 import type { DataConverter } from '@temporalio/common';
 import { Client } from '@temporalio/client';
 import { deployLockActivities } from '../activities/lock/index.js';
@@ -31,6 +32,8 @@ export async function createDeps(paths: HomePaths = homePaths(), agents: Agents 
     agents,
     // The log file always; Slack and a webhook too when PRPILOT_SLACK_WEBHOOK_URL / PRPILOT_NOTIFY_WEBHOOK_URL are set.
     notifier: notifierFromEnv(readEnv(), paths.notifications),
+    github: githubClientFactoryFromEnv(),
+    workflowUrl: (workflowId) => workflowUrl(readEnv(), workflowId),
     policySha256: await policySourceSha256(),
     now: () => new Date(),
   };

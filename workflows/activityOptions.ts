@@ -51,6 +51,12 @@ export function activitiesFor(config: PrpilotConfig) {
     heartbeatTimeout: '30 seconds',
     retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 5 },
   });
+  // Reporting to GitHub is best effort: retried briefly (rate limits wait for GitHub's reset), never for long.
+  const report = proxyActivities<Activities>({
+    startToCloseTimeout: '30 seconds',
+    scheduleToCloseTimeout: '5 minutes',
+    retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 5 },
+  });
   const local = proxyLocalActivities<Activities>({
     startToCloseTimeout: '10 seconds',
     retry: { initialInterval: '1 second', maximumAttempts: 5 },
@@ -71,6 +77,7 @@ export function activitiesFor(config: PrpilotConfig) {
     rollbackCanary: mustFinish.rollbackCanary,
     stopDeployment: mustFinish.stopDeployment,
     notify: quick.notify,
+    publishToGitHub: report.publishToGitHub,
     recordDecision: local.recordDecision,
     recordDecisions: local.recordDecisions,
   };

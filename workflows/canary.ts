@@ -7,7 +7,7 @@
  * back, writes an incident report and fails closed. Whatever happens, the deployment is stopped and the
  * lock released.
  */
-import { CancellationScope, isCancellation, patched } from '@temporalio/workflow';
+import { CancellationScope, isCancellation } from '@temporalio/workflow';
 import { canarySteps, type CanaryStep } from '../config/schema.js';
 import type { TrafficSummary } from '../activities/staging/schema.js';
 import type { PolicyDecision } from '../activities/audit/recordDecision.js';
@@ -21,9 +21,6 @@ import type { PipelineRun } from './run.js';
 
 export type { CanaryEnding } from './legacy/canaryV1.js';
 
-/** Runs from before the ramp, the deploy lock and the statistical judge keep their first canary on replay. */
-const CANARY_RAMP_PATCH = 'canary-ramp-lock-and-statistical-judge';
-
 /** A paused canary is judged in holds this long; a resume takes effect when the current hold ends. */
 const HOLD_SECONDS = 30;
 
@@ -36,7 +33,7 @@ interface StepFailure {
 }
 
 export async function runCanary(run: PipelineRun, staging: TrafficSummary | null): Promise<CanaryEnding> {
-  if (!patched(CANARY_RAMP_PATCH)) return runCanaryV1(run, staging);
+  if (!run.version.canaryV2) return runCanaryV1(run, staging);
   const { service, deploy } = run.input.config;
   const ref: DeploymentRef = { deploymentId: `${run.workflowId}-r${run.attempt}`, deploy };
   const timeline: Timeline = [];

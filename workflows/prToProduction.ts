@@ -3,7 +3,7 @@
  *   review → tests → staging → validation → deployment risk → (human approval if any gate fired) → canary
  * A pushed revision restarts the pipeline from review with the new head; nothing stale is deployed.
  */
-import { CancellationScope, isCancellation, ApplicationFailure, patched } from '@temporalio/workflow';
+import { CancellationScope, isCancellation, ApplicationFailure } from '@temporalio/workflow';
 import { prInputSchema, type PrInput, type PrResult } from './input.js';
 import { PipelineRun } from './run.js';
 import { registerHandlers } from './handlers.js';
@@ -53,9 +53,9 @@ export async function prToProduction(rawInput: PrInput): Promise<PrResult> {
 async function pipeline(run: PipelineRun, approvals: ApprovalBox): Promise<Ending> {
   const trouble: AgentTrouble = { failures: [], uncertain: [] };
   const { change, review } = await reviewStage(run, trouble);
-  const riskScore = effectiveRisk(change.heuristic.score, review?.riskScore);
+  const riskScore = effectiveRisk(run, change.heuristic.score, review?.riskScore);
   const { gates: codeGates } = computeGates({
-    riskScore: codeRisk(change.heuristic.score, review?.riskScore), riskThreshold: run.input.config.review.riskThreshold,
+    riskScore: codeRisk(run, change.heuristic.score, review?.riskScore), riskThreshold: run.input.config.review.riskThreshold,
     findings: change.findings, review, agentFailures: trouble.failures, agentUncertain: trouble.uncertain,
   });
   run.setRisk(riskScore, codeGates);
@@ -69,7 +69,7 @@ async function pipeline(run: PipelineRun, approvals: ApprovalBox): Promise<Endin
   const deploymentRisk = await deploymentRiskStage(run, trouble, { review, tests, validation, change });
 
   const decision = computeGates({
-    riskScore: codeRisk(change.heuristic.score, review?.riskScore), riskThreshold: run.input.config.review.riskThreshold, findings: change.findings, review,
+    riskScore: codeRisk(run, change.heuristic.score, review?.riskScore), riskThreshold: run.input.config.review.riskThreshold, findings: change.findings, review,
     agentFailures: trouble.failures, agentUncertain: trouble.uncertain, deploymentRisk: deploymentRisk?.level ?? null,
   });
   run.setRisk(riskScore, decision.gates);
@@ -85,8 +85,13 @@ async function pipeline(run: PipelineRun, approvals: ApprovalBox): Promise<Endin
   });
 
   let approvedBy: string | undefined;
-  if (decision.gates.length > 0) {
-    const request = approvalRequestFor(run, decision, riskScore, review?.rationale ?? change.heuristic.factors.map((factor) => factor.why).join('; '));
+  const rationale = review?.rationale ?? change.heuristic.factors.map((factor) => factor.why).join('; ');
+  const request = decision.gates.length > 0 ? approvalRequestFor(run, decision, riskScore, rationale) : null;
+  run.github.reviewed({
+    kind: 'review', riskScore, gates: decision.gates, reasons: decision.reasons, rationale,
+    approvers: run.input.config.approval.approvers, author: run.input.author, expiresAt: request?.expiresAt,
+  }, request ? `risk ${riskScore}/10: human approval required (${decision.gates.join(', ')})` : `risk ${riskScore}/10: no gate fired`);
+  if (request) {
     const answer = await awaitApproval(run, approvals, request);
     if (answer.kind === 'expired') return { outcome: 'expired', reason: `no approval within ${run.input.config.approval.timeoutSeconds}s` };
     if (answer.kind === 'rejected') return { outcome: 'rejected', reason: `rejected by ${answer.by}: ${answer.reason ?? ''}`.trim() };
@@ -103,15 +108,13 @@ async function pipeline(run: PipelineRun, approvals: ApprovalBox): Promise<Endin
  * higher, so a model cannot talk the risk below what the code measured. Runs started before this rule
  * passed the model's score in place of the code's; they keep doing so on replay.
  */
-function codeRisk(heuristic: number, model: number | undefined): number {
-  return patched(RISK_FLOOR_PATCH) ? heuristic : model ?? heuristic;
+function codeRisk(run: PipelineRun, heuristic: number, model: number | undefined): number {
+  return run.version.riskFloor() ? heuristic : model ?? heuristic;
 }
 
-function effectiveRisk(heuristic: number, model: number | undefined): number {
-  return patched(RISK_FLOOR_PATCH) ? Math.max(heuristic, model ?? heuristic) : model ?? heuristic;
+function effectiveRisk(run: PipelineRun, heuristic: number, model: number | undefined): number {
+  return run.version.riskFloor() ? Math.max(heuristic, model ?? heuristic) : model ?? heuristic;
 }
-
-const RISK_FLOOR_PATCH = 'risk-floor-is-the-code-heuristic';
 
 async function restartWithRevision(run: PipelineRun): Promise<void> {
   const previous = run.headSha;
@@ -151,6 +154,8 @@ async function finish(run: PipelineRun, ending: Ending): Promise<PrResult> {
       title: `${run.input.title}: ${ending.outcome}`,
       text: ending.reason,
     }).catch(() => undefined);
+    run.github.finished(ending.outcome, ending.reason);
+    await run.github.flush();
   });
   return {
     outcome: ending.outcome,

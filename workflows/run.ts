@@ -9,10 +9,15 @@ import { searchAttributes, type ApprovalAttempt, type CanaryControl, type Gate, 
 import { GENESIS_HASH, NO_TOKENS, type DecisionDraft, type SealedDecision } from './records.js';
 import { activitiesFor, type PipelineActivities } from './activityOptions.js';
 import { deployLockActivitiesProxy, type DeployLockActivityProxies } from './deployLockClient.js';
+import { GitHubReporter } from './github.js';
+import { runVersion, type RunVersion } from './patches.js';
 
 export class PipelineRun {
+  /** Which code this run takes where the workflow changed: decided once, at its start. */
+  readonly version: RunVersion = runVersion();
   readonly acts: PipelineActivities;
   readonly lockActs: DeployLockActivityProxies = deployLockActivitiesProxy();
+  readonly github = new GitHubReporter(this);
   readonly workflowId = workflowInfo().workflowId;
   headSha: string;
   attempt = 1;
@@ -49,6 +54,7 @@ export class PipelineRun {
       { key: searchAttributes.awaitingApproval, value: this.status.awaitingApproval },
     ]);
     this.describe(details ?? stage);
+    this.github.stageChanged(stage, details ?? stage);
   }
 
   setRisk(riskScore: number, gates: Gate[]): void {

@@ -32,11 +32,15 @@ export function validateStagingActivity(deps: ActivityDeps) {
         decision: report.passed ? 'validation passed' : 'validation failed',
         rationale: report.summary,
         input,
+        // Staging is smaller than production: the raw numbers and those adjusted by the factor, side by side.
         details: {
           calibrationFactor: report.calibrationFactor,
+          rawP50Ms: input.staging.measured?.p50Ms ?? null,
           rawP99Ms: input.staging.measured?.p99Ms ?? null,
+          adjustedP50Ms: report.adjusted?.p50Ms ?? null,
           adjustedP99Ms: report.adjusted?.p99Ms ?? null,
           baselineP99Ms: input.staging.baseline?.p99Ms ?? null,
+          baselineAdjustedP99Ms: report.baselineAdjusted?.p99Ms ?? null,
           p99RegressionPercent: report.p99RegressionPercent,
           checks: report.checks,
         },

@@ -11,7 +11,7 @@ import { demoServiceDir } from '../../examples/demo-service/pr-changes/index.js'
 import type { LocalTarget } from '../../targets/local/types.js';
 import type { TrafficBrief } from '../../workflows/canaryVerdicts.js';
 import { defaultCanary, demoService, startCanary } from './local.js';
-import { watchWithFixedJudge, watchWithOurJudge, type LiveDecision } from './live.js';
+import { observeWithRetries, watchWithFixedJudge, watchWithOurJudge, type LiveDecision } from './live.js';
 import type { FaultCase } from './models.js';
 import { fmtSeconds, median, printTable } from './report.js';
 import { writeServiceVersion } from './service.js';
@@ -44,23 +44,24 @@ export interface CaseRun {
 export async function measureDetection(options: DetectionOptions): Promise<CaseRun[]> {
   const { workspace, target, cases, runs, capSeconds, metrics } = options;
   const service = demoService();
-  const canaryDirs = new Map(cases.map((faultCase) => [faultCase.key, writeServiceVersion(join(workspace.root, `canary-${faultCase.key}`), faultCase.fault)]));
+  const canaries = cases.map((faultCase) => ({ faultCase, dir: writeServiceVersion(join(workspace.root, `canary-${faultCase.key}`), faultCase.fault) }));
   const results: CaseRun[] = [];
   for (let run = 1; run <= runs; run++) {
     console.error(`${options.name}: run ${run}/${runs}: cases ${cases.map((faultCase) => faultCase.key).join(', ')} at once (each until both judges decide, at most ${capSeconds} s)`);
-    const round = await Promise.all(cases.map(async (faultCase): Promise<CaseRun> => {
+    const round = await Promise.all(canaries.map(async ({ faultCase, dir }): Promise<CaseRun> => {
       const deploymentId = `${options.name}-${faultCase.key}-${run}`;
       try {
-        const started = await startCanary(target, deploymentId, { stable: demoServiceDir, canary: canaryDirs.get(faultCase.key) ?? demoServiceDir });
+        const started = await startCanary(target, deploymentId, { stable: demoServiceDir, canary: dir });
         const step = {
           target, deploymentId, service: service.name, sinceEpochMs: started.sinceEpochMs, canary: defaultCanary, metrics,
           stepSeconds: defaultCanary.durationSeconds, capSeconds,
         };
         const [ours, fixed] = await Promise.all([watchWithOurJudge(step), watchWithFixedJudge(step, FIXED_EVERY_SECONDS)]);
         console.error(`  case ${faultCase.key} run ${run}: ours ${fmtSeconds(ours.seconds)} s (${ours.outcome}), fixed ${fmtSeconds(fixed.seconds)} s (${fixed.outcome})`);
-        const proxyAtOurs = ours.untilEpochMs === null ? null : (await createProxyMetricsSource(target).observe({
-          deploymentId, service: service.name, sinceEpochMs: started.sinceEpochMs, untilEpochMs: ours.untilEpochMs,
-        })).canary;
+        const until = ours.untilEpochMs;
+        const proxyAtOurs = until === null ? null : (await observeWithRetries(createProxyMetricsSource(target), () => ({
+          deploymentId, service: service.name, sinceEpochMs: started.sinceEpochMs, untilEpochMs: until,
+        }))).canary;
         return { faultCase, run, ours, fixed, proxyAtOurs };
       } finally {
         await target.stop(deploymentId);
@@ -78,6 +79,8 @@ export const rollbackSeconds = (decision: LiveDecision): number =>
 export interface CaseSummary {
   faultCase: FaultCase;
   oursMedian: number;
+  /** median second of the deciding look (ours looks at 10, 20, 30 … s; the wall clock adds the read) */
+  oursLookMedian: number;
   fixedMedian: number;
   ratio: number;
   runs: number;
@@ -87,12 +90,16 @@ export function summarizeCases(results: CaseRun[], cases: FaultCase[]): CaseSumm
   return cases.map((faultCase) => {
     const runs = results.filter((result) => result.faultCase.key === faultCase.key);
     const oursMedian = median(runs.map((result) => rollbackSeconds(result.ours)));
+    const oursLookMedian = median(runs.map((result) => (Number.isFinite(rollbackSeconds(result.ours)) ? result.ours.atSeconds : Number.POSITIVE_INFINITY)));
     const fixedMedian = median(runs.map((result) => rollbackSeconds(result.fixed)));
-    return { faultCase, oursMedian, fixedMedian, ratio: oursMedian / fixedMedian, runs: runs.length };
+    return { faultCase, oursMedian, oursLookMedian, fixedMedian, ratio: oursMedian / fixedMedian, runs: runs.length };
   });
 }
 
-const shortReason = (decision: LiveDecision): string => (decision.reasons[0] ?? decision.outcome).replace(/\|/g, '/').slice(0, 110);
+function shortReason(decision: LiveDecision): string {
+  const reason = (decision.reasons[0] ?? decision.outcome).replace(/\|/g, '/');
+  return reason.length > 140 ? `${reason.slice(0, 139)}…` : reason;
+}
 const trafficNote = (canary: TrafficBrief | null): string =>
   canary ? `${canary.errors}/${canary.requests} err, p99 ${Math.round(canary.p99Ms)} ms` : '—';
 
@@ -114,8 +121,8 @@ export function printSummary(summaries: CaseSummary[]): void {
   printTable(
     ['case', 'fault (canary only, from its first request)', 'runs', 'ours: median s', 'fixed 60 s: median s', 'ours / fixed', 'ours ≤ 30 s', 'ratio ≤ 0.5'],
     summaries.map((summary) => [
-      summary.faultCase.key, summary.faultCase.title, summary.runs, fmtSeconds(summary.oursMedian), fmtSeconds(summary.fixedMedian),
-      Number.isFinite(summary.ratio) ? summary.ratio.toFixed(2) : '—', summary.oursMedian <= 30 ? 'yes' : 'NO', summary.ratio <= 0.5 ? 'yes' : 'NO',
+      summary.faultCase.key, summary.faultCase.title, summary.runs, fmtSeconds(summary.oursMedian, 2), fmtSeconds(summary.fixedMedian, 2),
+      Number.isFinite(summary.ratio) ? summary.ratio.toFixed(3) : '—', summary.oursMedian <= 30 ? 'yes' : 'NO', summary.ratio <= 0.5 ? 'yes' : 'NO',
     ]),
   );
 }

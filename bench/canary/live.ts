@@ -9,14 +9,17 @@
  * Times are measured from the step's start (the canary's start: its fault is there from the first
  * request) to the moment the deciding judgement returned.
  */
+import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
+import { DefaultLogger } from '@temporalio/worker';
 import { watchCanaryActivity, type WatchCanaryInput } from '../../activities/deployment/watch.js';
 import type { ActivityDeps } from '../../activities/deps.js';
-import { createMetricsSource } from '../../activities/metrics/source.js';
+import { createMetricsSource, type MetricsQuery, type MetricsSource } from '../../activities/metrics/source.js';
 import type { MetricsConfig } from '../../config/metrics.js';
 import type { CanaryConfig } from '../../config/schema.js';
 import type { LocalTarget } from '../../targets/local/types.js';
 import type { TrafficBrief, WatchResult } from '../../workflows/canaryVerdicts.js';
+import type { CanaryTraffic } from '../../workflows/policy/traffic.js';
 import { fixedJudge, type StepDecision } from './schedules.js';
 
 export interface LiveDecision extends StepDecision {
@@ -43,64 +46,102 @@ export interface LiveStep {
   capSeconds: number;
 }
 
-/** The watch activity needs only the target and the clock; anything else it touched would be a bench bug. */
+/**
+ * The watch activity reads only the target and the clock. The rest of ActivityDeps (agents, notifier,
+ * GitHub, …) is not built: a Proxy throws if the activity ever touches it, so the benchmark neither
+ * fakes parts it does not use nor breaks each time a dependency is added for other activities.
+ */
 function watchDeps(target: LocalTarget): ActivityDeps {
-  const unused = (name: string): never => {
-    throw new Error(`bench: the watch activity used deps.${name}, which the benchmark does not provide`);
-  };
-  return {
-    target,
-    now: () => new Date(),
-    get paths() { return unused('paths'); },
-    get artifacts() { return unused('artifacts'); },
-    get commandTarget() { return unused('commandTarget'); },
-    get agents() { return unused('agents'); },
-    get notifier() { return unused('notifier'); },
-    get policySha256() { return unused('policySha256'); },
-  };
+  const provided: Pick<ActivityDeps, 'target' | 'now'> = { target, now: () => new Date() };
+  const deps = new Proxy(provided, {
+    get(object, name) {
+      if (name === 'target' || name === 'now') return object[name];
+      throw new Error(`bench: the watch activity used deps.${String(name)}, which the benchmark does not provide`);
+    },
+  });
+  return deps as ActivityDeps;
 }
 
 const secondsSince = (sinceEpochMs: number): number => (Date.now() - sinceEpochMs) / 1000;
 
+/**
+ * The workflow's retry policy for watchCanary (workflows/activityOptions.ts): 5 attempts, 2 s doubling.
+ * A failed attempt (e.g. the proxy's stats answer timing out on an overloaded machine) is retried the way
+ * Temporal would: a new attempt resuming from the last heartbeat's verdicts, with the same step window.
+ */
+const WATCH_RETRY = { maximumAttempts: 5, initialIntervalMs: 2_000, backoffCoefficient: 2 } as const;
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
 export async function watchWithOurJudge(step: LiveStep): Promise<LiveDecision> {
-  const environment = new MockActivityEnvironment();
-  const cap = setTimeout(() => environment.cancel(), step.capSeconds * 1000);
-  try {
-    const input: WatchCanaryInput = {
-      deploymentId: step.deploymentId,
-      service: step.service,
-      mode: 'step',
-      percent: step.canary.percent,
-      sinceEpochMs: step.sinceEpochMs,
-      endsAtEpochMs: step.sinceEpochMs + step.stepSeconds * 1000,
-      limits: step.canary,
-      metrics: step.metrics,
-    };
-    const watchCanary = watchCanaryActivity(watchDeps(step.target));
-    const result = await environment.run<[WatchCanaryInput], WatchResult, typeof watchCanary>(watchCanary, input);
-    const seconds = secondsSince(step.sinceEpochMs);
-    const last = result.intervals.at(-1);
-    return {
-      outcome: result.outcome === 'held' ? 'passed' : result.outcome,
-      atSeconds: last?.elapsedSeconds ?? seconds,
-      seconds,
-      untilEpochMs: last?.atEpochMs ?? null,
-      reasons: result.reasons,
-      canary: last?.canary ?? null,
-      stable: last?.stable ?? null,
-      looks: result.intervals.length,
-    };
-  } catch (error) {
-    if (environment.context.cancellationSignal.aborted) {
-      return { outcome: 'undecided', atSeconds: step.capSeconds, seconds: null, untilEpochMs: null, reasons: [], canary: null, stable: null, looks: 0 };
+  const input: WatchCanaryInput = {
+    deploymentId: step.deploymentId,
+    service: step.service,
+    mode: 'step',
+    percent: step.canary.percent,
+    sinceEpochMs: step.sinceEpochMs,
+    endsAtEpochMs: step.sinceEpochMs + step.stepSeconds * 1000,
+    limits: step.canary,
+    metrics: step.metrics,
+  };
+  const watchCanary = watchCanaryActivity(watchDeps(step.target));
+  const deadline = step.sinceEpochMs + step.capSeconds * 1000;
+  const undecided: LiveDecision = { outcome: 'undecided', atSeconds: step.capSeconds, seconds: null, untilEpochMs: null, reasons: [], canary: null, stable: null, looks: 0 };
+  let heartbeatDetails: unknown;
+  for (let attempt = 1; ; attempt++) {
+    if (Date.now() >= deadline) return undecided;
+    // Our own line reports a failed attempt; the SDK's multi-line warning would bury the tables.
+    const environment = new MockActivityEnvironment({ attempt, heartbeatDetails }, { logger: new DefaultLogger('ERROR') });
+    environment.on('heartbeat', (details: unknown) => {
+      heartbeatDetails = details;
+    });
+    const cap = setTimeout(() => environment.cancel(), deadline - Date.now());
+    try {
+      const result = await environment.run<[WatchCanaryInput], WatchResult, typeof watchCanary>(watchCanary, input);
+      const seconds = secondsSince(step.sinceEpochMs);
+      const last = result.intervals.at(-1);
+      return {
+        outcome: result.outcome === 'held' ? 'passed' : result.outcome,
+        atSeconds: last?.elapsedSeconds ?? seconds,
+        seconds,
+        untilEpochMs: last?.atEpochMs ?? null,
+        reasons: result.reasons,
+        canary: last?.canary ?? null,
+        stable: last?.stable ?? null,
+        looks: result.intervals.length,
+      };
+    } catch (error) {
+      if (environment.context.cancellationSignal.aborted) return undecided;
+      const nonRetryable = error instanceof ApplicationFailure && error.nonRetryable;
+      if (nonRetryable || attempt >= WATCH_RETRY.maximumAttempts) throw error;
+      const delayMs = WATCH_RETRY.initialIntervalMs * WATCH_RETRY.backoffCoefficient ** (attempt - 1);
+      console.error(`  ${step.deploymentId}: watch attempt ${attempt} failed (${String(error)}); retrying in ${delayMs / 1000} s, as Temporal would`);
+      await sleep(delayMs);
+    } finally {
+      clearTimeout(cap);
     }
-    throw error;
-  } finally {
-    clearTimeout(cap);
   }
 }
 
-const sleepUntil = (epochMs: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, Math.max(0, epochMs - Date.now())));
+const sleepUntil = (epochMs: number): Promise<void> => sleep(Math.max(0, epochMs - Date.now()));
+
+/**
+ * A metrics read retried with the watch's retry policy (the seed read its stats in an activity that
+ * Temporal retried too). `query` is built anew for each attempt, so a window ending "now" moves on.
+ */
+export async function observeWithRetries(source: MetricsSource, query: () => MetricsQuery): Promise<CanaryTraffic> {
+  for (let attempt = 1; ; attempt++) {
+    const window = query();
+    try {
+      return await source.observe(window);
+    } catch (error) {
+      if (attempt >= WATCH_RETRY.maximumAttempts) throw error;
+      const delayMs = WATCH_RETRY.initialIntervalMs * WATCH_RETRY.backoffCoefficient ** (attempt - 1);
+      console.error(`  ${window.deploymentId}: metrics read ${attempt} failed (${String(error)}); retrying in ${delayMs / 1000} s`);
+      await sleep(delayMs);
+    }
+  }
+}
 
 export async function watchWithFixedJudge(step: LiveStep, everySeconds: number): Promise<LiveDecision> {
   const source = createMetricsSource(step.metrics, { target: step.target });
@@ -108,8 +149,11 @@ export async function watchWithFixedJudge(step: LiveStep, everySeconds: number):
   for (let t = Math.min(everySeconds, step.stepSeconds); ; t = Math.min(t + everySeconds, step.stepSeconds)) {
     if (t > step.capSeconds) break;
     await sleepUntil(step.sinceEpochMs + t * 1000);
-    const untilEpochMs = Date.now();
-    const traffic = await source.observe({ deploymentId: step.deploymentId, service: step.service, sinceEpochMs: step.sinceEpochMs, untilEpochMs });
+    let untilEpochMs = Date.now();
+    const traffic = await observeWithRetries(source, () => {
+      untilEpochMs = Date.now();
+      return { deploymentId: step.deploymentId, service: step.service, sinceEpochMs: step.sinceEpochMs, untilEpochMs };
+    });
     const judgement = fixedJudge(traffic.canary, step.canary);
     looks++;
     const atEnd = t >= step.stepSeconds;

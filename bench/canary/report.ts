@@ -42,8 +42,8 @@ export function printTable(header: string[], rows: (string | number)[][]): void 
   for (const row of rows) console.log(`| ${row.join(' | ')} |`);
 }
 
-/** Seconds with one decimal, or a dash for none. */
-export const fmtSeconds = (seconds: number | null): string => (seconds === null || !Number.isFinite(seconds) ? '—' : seconds.toFixed(1));
+/** Seconds with one decimal (or as many as asked), or a dash for none. */
+export const fmtSeconds = (seconds: number | null, decimals = 1): string => (seconds === null || !Number.isFinite(seconds) ? '—' : seconds.toFixed(decimals));
 
 /** Rounds for JSON figures (no long float tails). */
 export const round = (value: number, decimals = 2): number => Math.round(value * 10 ** decimals) / 10 ** decimals;

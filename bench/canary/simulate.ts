@@ -59,6 +59,12 @@ function drawLatencyMs(model: VersionModel, random: () => number): number {
   return ms;
 }
 
+interface Completion {
+  completedAtMs: number;
+  latencyMs: number;
+  error: boolean;
+}
+
 /** One version's requests in completion order, with running error counts for prefix windows. */
 class CompletedRequests {
   readonly completedAtMs: number[] = [];
@@ -66,7 +72,7 @@ class CompletedRequests {
   /** errorsBefore[k]: errors among the first k completed requests */
   readonly errorsBefore: number[] = [0];
 
-  constructor(requests: { completedAtMs: number; latencyMs: number; error: boolean }[]) {
+  constructor(requests: Completion[]) {
     requests.sort((a, b) => a.completedAtMs - b.completedAtMs);
     for (const request of requests) {
       this.completedAtMs.push(request.completedAtMs);
@@ -100,7 +106,7 @@ export interface SimulatedCanary {
 export function simulateCanary(model: TrafficModel, seed: number): SimulatedCanary {
   const random = seededRandom(seed);
   const split = new WeightedSplit();
-  const byVersion = { stable: [] as { completedAtMs: number; latencyMs: number; error: boolean }[], canary: [] as { completedAtMs: number; latencyMs: number; error: boolean }[] };
+  const byVersion: Record<'stable' | 'canary', Completion[]> = { stable: [], canary: [] };
   const total = Math.round(model.requestsPerSecond * model.durationSeconds);
   for (let i = 0; i < total; i++) {
     const sentAtMs = (i * 1000) / model.requestsPerSecond;

@@ -248,7 +248,7 @@ describe('GitHub end to end: webhook, worker and CLI on a real dev server', { ti
   let webhookUrl = '';
   let webhookLog: () => string = () => '';
   let env: NodeJS.ProcessEnv;
-  const savedEnv = { ...process.env };
+  let savedEnv: NodeJS.ProcessEnv = {};
   let deliveries = 0;
 
   /** Starts `prpilot webhook` as its own process; resolves with its URL once it listens. */
@@ -304,6 +304,7 @@ describe('GitHub end to end: webhook, worker and CLI on a real dev server', { ti
       GITHUB_TOKEN: TOKEN, GITHUB_API_URL: stub.url, PRPILOT_WEBHOOK_SECRET: SECRET,
     };
     // The in-process worker reads GitHub's address and token from its environment, like `prpilot worker`.
+    savedEnv = Object.fromEntries(Object.keys(env).map((key) => [key, process.env[key]]));
     Object.assign(process.env, env);
     connection = await NativeConnection.connect({ address: server.address });
     deps = await createDeps(homePaths(home));
@@ -327,7 +328,10 @@ describe('GitHub end to end: webhook, worker and CLI on a real dev server', { ti
     await clientConnection?.close();
     await stub?.close();
     await server?.stop();
-    process.env = savedEnv;
+    for (const key of Object.keys(env ?? {})) {
+      if (savedEnv[key] === undefined) delete process.env[key];
+      else process.env[key] = savedEnv[key];
+    }
     await rm(server?.dir ?? '', { recursive: true, force: true });
     await rm(home ?? '', { recursive: true, force: true });
   });

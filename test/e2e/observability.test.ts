@@ -1,10 +1,12 @@
 /**
  * Observability end to end on the time-skipping server: a worker from createPrpilotWorker with the
  * Prometheus endpoint (PRPILOT_METRICS_PORT) and tracing on (an in-memory span exporter) runs three PRs
- * with fake agents and deploys: a clean one (deployed), a schema change nobody approves (expired) and a
- * bad canary (rolled back). The endpoint, scraped over HTTP, must show prpilot's counters and the
- * Temporal SDK's own metrics; the spans must link the client's start, the workflow and its activities in
- * one trace; and histories must replay with and without the tracing interceptors.
+ * with fake agents and deploys: a schema change nobody approves (expired), one approved after its status
+ * was queried (deployed), and a bad canary (rolled back). The endpoint, scraped over HTTP, must show
+ * prpilot's counters and the Temporal SDK's own metrics; the spans must link the client's start, the
+ * workflow and its activities in one trace; and histories must replay with and without the tracing
+ * interceptors (the queries before the approved PR's deploy lock would break that if spans drew on the
+ * workflow's randomness, see workflows/interceptors.ts).
  *
  * The Temporal runtime is process-global and set up once, before any connection: this file runs in its
  * own process (node --test does that per file) and never calls test/helpers' quietRuntime.
@@ -29,13 +31,14 @@ import { installWorkerRuntime, pipelineMetrics } from '../../workers/metrics.js'
 import { OTEL_WORKFLOW_INTERCEPTORS, startTracing, workerObservability, type Tracing } from '../../workers/telemetry.js';
 import { createDeps, createPrpilotWorker, WORKFLOWS_PATH } from '../../workers/worker.js';
 import { deployLockWorkflowId } from '../../workflows/deployLockMessages.js';
-import { WORKFLOW_TYPE } from '../../workflows/messages.js';
+import { approveSignal, statusQuery, WORKFLOW_TYPE, type PipelineStatus } from '../../workflows/messages.js';
 import type { PrResult } from '../../workflows/input.js';
 import { freePort, workflowBundle } from '../helpers/temporal.js';
 import { failedWatch, fakeActivities, heldWatch, noFindings, passedWatch, prInput } from '../workflow/fakes.js';
 
 const TASK_QUEUE = 'observability';
 const RISKY_HEAD = 'e'.repeat(40);
+const SCENARIOS = ['risky', 'approved', 'bad'] as const;
 const schemaChange = { ...noFindings, schemaChange: [{ file: 'migrations/002.sql', line: 1, rule: 'sql-ddl', excerpt: 'ALTER TABLE orders' }] };
 
 /** One set of fakes for all three PRs: the head decides the findings, the deployment id the canary's fate. */
@@ -52,6 +55,15 @@ function scenarioActivities() {
       return input.mode === 'step' ? passedWatch() : heldWatch();
     },
   }).activities;
+}
+
+/** Polls the status until `predicate` holds (a few seconds of real time at most). */
+async function until(status: () => Promise<PipelineStatus>, predicate: (status: PipelineStatus) => boolean): Promise<void> {
+  for (let i = 0; i < 400; i++) {
+    if (predicate(await status())) return;
+    await sleep(50);
+  }
+  throw new Error(`condition not reached; last status ${JSON.stringify(await status())}`);
 }
 
 /** `name{labels} value` lines of a Prometheus text exposition, as [series, value]. */
@@ -102,7 +114,7 @@ describe('worker observability on the time-skipping server', { timeout: 600_000 
     await rm(home, { recursive: true, force: true });
   });
 
-  it('runs a clean, a risky and a bad PR through a worker with metrics and tracing on', async () => {
+  it('runs a risky, an approved and a bad PR through a worker with metrics and tracing on', async () => {
     assert.ok(env && deps);
     const testEnv = env;
     const worker = await createPrpilotWorker({
@@ -113,10 +125,16 @@ describe('worker observability on the time-skipping server', { timeout: 600_000 
     // The CLI's client: its start opens the trace the workflow continues.
     const client = new Client({ connection: testEnv.connection, interceptors: tracing.client });
     await worker.runUntil(async () => {
-      for (const [key, input] of [['clean', prInput()], ['risky', { ...prInput(), headSha: RISKY_HEAD }], ['bad', prInput()]] as const) {
+      // The expiring PR first: after a run that took a deploy lock, the test server no longer skipped its 24 h wait.
+      for (const key of SCENARIOS) {
+        const input = key === 'bad' ? prInput() : { ...prInput(), headSha: RISKY_HEAD };
         const workflowId = `obs-${key}`;
-        await client.workflow.start(WORKFLOW_TYPE, { taskQueue: TASK_QUEUE, workflowId, args: [input] });
+        const handle = await client.workflow.start(WORKFLOW_TYPE, { taskQueue: TASK_QUEUE, workflowId, args: [input] });
         try {
+          if (key === 'approved') {
+            await until(() => handle.query(statusQuery), (status) => status.awaitingApproval);
+            await handle.signal(approveSignal, { by: 'carol', reason: 'migration reviewed' });
+          }
           // The test environment's client skips time while it waits (the risky PR's 24 h approval timeout).
           results.set(key, await testEnv.client.workflow.getHandle(workflowId).result() as PrResult);
         } finally {
@@ -124,7 +142,9 @@ describe('worker observability on the time-skipping server', { timeout: 600_000 
         }
       }
     });
-    assert.deepEqual(Object.fromEntries([...results].map(([key, result]) => [key, result.outcome])), { clean: 'deployed', risky: 'expired', bad: 'rolled_back' });
+    assert.deepEqual([...results].map(([key, result]) => [key, result.outcome, result.approvedBy]), [
+      ['risky', 'expired', null], ['approved', 'deployed', 'carol'], ['bad', 'rolled_back', null],
+    ]);
   });
 
   it('serves prpilot\'s counters and the SDK\'s metrics on one Prometheus endpoint', async () => {
@@ -139,16 +159,16 @@ describe('worker observability on the time-skipping server', { timeout: 600_000 
     assert.equal(total(text, 'prpilot_prs_total', { outcome: 'expired' }), 1);
     assert.equal(total(text, 'prpilot_prs_total', { outcome: 'rolled_back' }), 1);
     assert.equal(total(text, 'prpilot_prs_total', { outcome: 'rejected' }), 0, 'every outcome is a series from the start');
-    assert.equal(total(text, 'prpilot_escalations_total', { gate: 'schema_change' }), 1);
-    assert.equal(total(text, 'prpilot_escalations_total'), 1, 'only the risky PR escalated');
+    assert.equal(total(text, 'prpilot_escalations_total', { gate: 'schema_change' }), 2);
+    assert.equal(total(text, 'prpilot_escalations_total'), 2, 'only the two schema changes escalated');
     assert.equal(total(text, 'prpilot_rollbacks_total'), 1);
-    assert.equal(total(text, 'prpilot_canary_verdicts_total', { verdict: 'pass' }), 2, 'the clean PR\'s interval and final judgements');
+    assert.equal(total(text, 'prpilot_canary_verdicts_total', { verdict: 'pass' }), 2, 'the approved PR\'s interval and final judgements');
     assert.equal(total(text, 'prpilot_canary_verdicts_total', { verdict: 'fail' }), 1);
     // Five fake agent decisions of 10 input tokens each per PR that reaches the deploy decision, plus the incident report.
     const tokens = [...results.values()].reduce((sum, result) => sum + result.tokens.input, 0);
     assert.equal(total(text, 'prpilot_llm_tokens_total', { kind: 'input' }), tokens);
     assert.equal(total(text, 'prpilot_stage_duration_seconds_count', { stage: 'review' }), 3, 'each PR left review once');
-    assert.equal(total(text, 'prpilot_stage_duration_seconds_count', { stage: 'awaiting_approval' }), 1);
+    assert.equal(total(text, 'prpilot_stage_duration_seconds_count', { stage: 'awaiting_approval' }), 2);
     assert.equal(total(text, 'prpilot_stage_duration_seconds_count', { stage: 'rolling_back' }), 1);
     assert.ok(total(text, 'temporal_workflow_completed', { workflow_type: WORKFLOW_TYPE }) >= 3, 'the SDK counts completed workflows');
     assert.ok(total(text, 'temporal_activity_execution_latency_count') > 0, 'and times activities');
@@ -171,21 +191,34 @@ describe('worker observability on the time-skipping server', { timeout: 600_000 
       assert.equal(run.parentSpanId, start.spanContext().spanId, 'the workflow run is a child of the client\'s start');
       assert.equal(run.resource.attributes['service.name'], 'prpilot-worker');
     }
+    const [signal] = named('SignalWorkflow:approve');
+    const handled = named('HandleSignal:approve');
+    assert.ok(signal, 'the client traced its approve signal');
+    assert.equal(handled.length, 1);
+    assert.equal(handled[0]?.parentSpanId, signal.spanContext().spanId, 'the workflow handled it in the same trace');
   });
 
-  it('replays every history with the tracing interceptors, and runs traced with them off', async () => {
+  let traced: Awaited<ReturnType<typeof bundleWorkflowCode>> | undefined;
+  const tracedBundle = async () => {
+    traced ??= await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, workflowInterceptorModules: [OTEL_WORKFLOW_INTERCEPTORS], logger: quietLogger });
+    return traced;
+  };
+
+  it('replays the traced runs on workers with the interceptors and without them', async () => {
     assert.ok(env);
-    const traced = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, workflowInterceptorModules: [OTEL_WORKFLOW_INTERCEPTORS], logger: quietLogger });
-    const dir = new URL('../histories/', import.meta.url);
-    for (const file of (await readdir(dir)).filter((name) => name.endsWith('.json'))) {
-      const history = JSON.parse(await readFile(new URL(file, dir), 'utf8')) as { events: Record<string, unknown>[] };
-      await Worker.runReplayHistory({ workflowBundle: traced, sinks: tracing.worker.sinks }, history, file);
-    }
-    // This file's runs had the interceptors: a worker restarted without them must replay them too.
-    for (const key of ['clean', 'risky', 'bad']) {
+    for (const key of SCENARIOS) {
       const history = await env.client.workflow.getHandle(`obs-${key}`).fetchHistory();
+      await Worker.runReplayHistory({ workflowBundle: await tracedBundle(), sinks: tracing.worker.sinks }, history, `obs-${key} traced`);
+      // A worker restarted with PRPILOT_OTEL off.
       await Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, history, `obs-${key}`);
-      await Worker.runReplayHistory({ workflowBundle: traced, sinks: tracing.worker.sinks }, history, `obs-${key} traced`);
+    }
+  });
+
+  it('replays every saved history with the interceptors (a worker restarted with PRPILOT_OTEL=1)', async () => {
+    const dir = new URL('../histories/', import.meta.url);
+    for (const file of (await readdir(dir)).filter((name) => name.endsWith('.json')).sort()) {
+      const history = JSON.parse(await readFile(new URL(file, dir), 'utf8')) as { events: Record<string, unknown>[] };
+      await Worker.runReplayHistory({ workflowBundle: await tracedBundle(), sinks: tracing.worker.sinks }, history, file);
     }
   });
 });

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { ConfigError, loadConfig, parseConfig } from '../../config/load.js';
+import { canarySteps, prpilotConfigSchema } from '../../config/schema.js';
 
 const source = './x.json';
 const service = { name: 'demo', start: ['node', 'server.js'] };
@@ -59,13 +60,25 @@ describe('parseConfig', () => {
     ['an unknown field at the root', { service, extra: 1 }, 'config: (root): unknown field(s) "extra" in ./x.json'],
     ['an unknown nested field', { service, canary: { bogus: 1 } }, 'config: canary: unknown field(s) "bogus" in ./x.json'],
     ['an interval longer than the duration', { service, canary: { durationSeconds: 60, intervalSeconds: 61 } },
-      'config: canary.intervalSeconds: must not be longer than canary.durationSeconds (got 61) in ./x.json'],
+      'config: canary.intervalSeconds: must not be longer than any canary step (canary.durationSeconds or canary.steps[].durationSeconds) (got 61) in ./x.json'],
     ['an interval longer than the default duration', { service, canary: { intervalSeconds: 601 } },
-      'config: canary.intervalSeconds: must not be longer than canary.durationSeconds (got 601) in ./x.json'],
+      'config: canary.intervalSeconds: must not be longer than any canary step (canary.durationSeconds or canary.steps[].durationSeconds) (got 601) in ./x.json'],
+    ['an interval longer than one ramp step', { service, canary: { intervalSeconds: 30, steps: [{ percent: 5, durationSeconds: 60 }, { percent: 25, durationSeconds: 20 }] } },
+      'config: canary.intervalSeconds: must not be longer than any canary step (canary.durationSeconds or canary.steps[].durationSeconds) (got 30) in ./x.json'],
+    ['a ramp step over 100%', { service, canary: { steps: [{ percent: 150, durationSeconds: 60 }] } },
+      'config: canary.steps.0.percent: must be at most 100 (got 150) in ./x.json'],
+    ['the command target measured by the local proxy', { service, deploy: { target: 'command', command: { deployCanary: ['./d'], setWeight: ['./w'], promote: ['./p'], rollback: ['./r'] } } },
+      'config: canary.metrics.source: the command deploy target has no local proxy to measure: set canary.metrics.source to \'prometheus\' in ./x.json'],
   ];
   for (const [name, config, message] of table) {
     it(`rejects ${name}`, () => rejects(config, message));
   }
+
+  it('reads a ramp from canary.steps, and one step from percent and durationSeconds otherwise', () => {
+    const ramp = [{ percent: 5, durationSeconds: 60 }, { percent: 50, durationSeconds: 60 }];
+    assert.deepEqual(canarySteps(prpilotConfigSchema.parse({ service, canary: { steps: ramp } }).canary), ramp);
+    assert.deepEqual(canarySteps(prpilotConfigSchema.parse({ service }).canary), [{ percent: 5, durationSeconds: 600 }]);
+  });
 
   it('accepts an interval equal to the duration', () => {
     assert.equal(parse({ service, canary: { durationSeconds: 60, intervalSeconds: 60 } }).canary.intervalSeconds, 60);

@@ -249,7 +249,8 @@ describe('summarizing a saved history', () => {
   });
 
   it('without the canary verdict record, falls back to when the run entered rolling_back', async () => {
-    const history = await load('demo-bad');
+    // A history from before canary verdicts were sealed in batches: there the verdict is one marker of its own.
+    const history = await load('v2-demo-bad');
     const withVerdict = summarizeHistory('pr-bad', history);
     const events = (history.events ?? []).filter((event) => {
       const data = event.markerRecordedEventAttributes?.details?.result?.payloads?.[0]?.data;

@@ -11,6 +11,7 @@ import { bundleWorkflowCode, Worker, type WorkflowBundleWithSourceMap } from '@t
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { CancelledFailure, type Workflow, type WorkflowResultType } from '@temporalio/common';
+import proto from '@temporalio/proto';
 import { deployLockActivities } from '../../activities/lock/index.js';
 import {
   DEPLOY_LOCK_WORKFLOW_TYPE, acquireDeployLockSignal, deployLockStateQuery, deployLockWorkflowId, type DeployLockState,
@@ -41,7 +42,10 @@ interface LockTest {
 }
 
 let counter = 0;
-/** One worker (task queue) and one service per test; every workflow it started is closed afterwards. */
+/**
+ * One worker (task queue) and one service per test. Every workflow it started is closed before the
+ * worker stops: the locks by letting them go idle and complete, anything else by a settled terminate.
+ */
 async function lockTest<T>(body: (t: LockTest) => Promise<T>): Promise<T> {
   const n = ++counter;
   const taskQueue = `deploy-lock-test-${n}`;
@@ -51,12 +55,14 @@ async function lockTest<T>(body: (t: LockTest) => Promise<T>): Promise<T> {
     activities: deployLockActivities({ client: env.client, taskQueue }),
   });
   const holders: Holder[] = [];
-  const lockHandle = () => env.client.workflow.getHandle(deployLockWorkflowId(service));
+  const services = new Set([service]);
+  const lockHandle = (of = service) => env.client.workflow.getHandle<typeof deployLock>(deployLockWorkflowId(of));
   const lockState = () => lockHandle().query(deployLockStateQuery);
   const t: LockTest = {
     service,
     taskQueue,
     async holder(name, input) {
+      services.add(input.service ?? service);
       const handle = await env.client.workflow.start(lockTestHolder, {
         taskQueue, workflowId: `${service}-${name}`, args: [{ service, ...input }],
       });
@@ -87,24 +93,38 @@ async function lockTest<T>(body: (t: LockTest) => Promise<T>): Promise<T> {
       for (const handle of holders) {
         const status = await handle.describe().then((d) => d.status.name, String);
         console.error(`${handle.workflowId} ${status}: ${JSON.stringify(await handle.query(holderTimelineQuery).catch(String))}`);
-        if (process.env.LOCK_TEST_HISTORY) console.error(await eventsOf(handle));
       }
-      if (process.env.LOCK_TEST_HISTORY) console.error(await eventsOf(lockHandle()));
       throw error;
     } finally {
-      // An open run would keep the test server from skipping time in later tests.
-      for (const handle of [...holders, lockHandle()]) await handle.terminate('test over').catch(() => undefined);
+      for (const handle of holders) await closeRun(handle);
+      for (const of of services) {
+        const lock = lockHandle(of);
+        const running = await lock.describe().then((d) => d.status.name === 'RUNNING', () => false);
+        if (running) await finished(lock).catch(() => closeRun(lock));
+      }
     }
   });
 }
 
-async function eventsOf(handle: WorkflowHandle): Promise<string> {
-  const history = await handle.fetchHistory();
-  return `${handle.workflowId}:\n` + (history.events ?? []).map((e) => {
-    const type = String(e.eventType);
-    const signal = e.workflowExecutionSignaledEventAttributes;
-    return `  ${e.eventId} ${type}${signal ? ` ${signal.signalName}` : ''}`;
-  }).join('\n');
+/**
+ * Terminates a run if it is still open, once no workflow task of it is in flight: the time-skipping
+ * server loses track of its time lock when a run is terminated mid-task, and stops skipping time for
+ * every later test.
+ */
+async function closeRun(handle: WorkflowHandle): Promise<void> {
+  const open = await handle.describe().then((d) => d.status.name === 'RUNNING', () => false);
+  if (!open) return;
+  await settled(handle);
+  await handle.terminate('test over').catch(() => undefined);
+}
+
+const { EventType } = proto.temporal.api.enums.v1;
+async function settled(handle: WorkflowHandle): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    const last = (await handle.fetchHistory()).events?.at(-1)?.eventType;
+    if (last !== EventType.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED && last !== EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED) return;
+    await sleep(25);
+  }
 }
 
 /** The run's result; a run that does not end within a minute of real time (time skips) fails the test. */
@@ -182,14 +202,10 @@ describe('deployLock on the time-skipping server', { timeout: 600_000 }, () => {
     const slow = await t.holder('slow', { holdSeconds: 600 });
     await t.untilLock(holderIs(slow));
     const elsewhere = await t.holder('elsewhere', { service: other, holdSeconds: 60 });
-    try {
-      const elsewhereTimeline = await finished(elsewhere);
-      const slowTimeline = await finished(slow);
-      assert.equal(has(elsewhereTimeline, 'waiting'), false);
-      assert.ok(at(elsewhereTimeline, 'acquired') < at(slowTimeline, 'releasing'), 'both held their lock at the same time');
-    } finally {
-      await env.client.workflow.getHandle(deployLockWorkflowId(other)).terminate('test over').catch(() => undefined);
-    }
+    const elsewhereTimeline = await finished(elsewhere);
+    const slowTimeline = await finished(slow);
+    assert.equal(has(elsewhereTimeline, 'waiting'), false);
+    assert.ok(at(elsewhereTimeline, 'acquired') < at(slowTimeline, 'releasing'), 'both held their lock at the same time');
   }));
 
   it('takes the lock from a terminated holder at the next liveness check', () => lockTest(async (t) => {
@@ -198,6 +214,7 @@ describe('deployLock on the time-skipping server', { timeout: 600_000 }, () => {
     const next = await t.holder('next', { holdSeconds: 30 });
     await t.untilLock(queueIs(next));
     const crashedAcquired = at(await crashed.query(holderTimelineQuery), 'acquired');
+    await settled(crashed);
     await crashed.terminate('simulated crash while holding the lock');
 
     const nextTimeline = await finished(next);
@@ -227,6 +244,7 @@ describe('deployLock on the time-skipping server', { timeout: 600_000 }, () => {
     await t.untilLock(queueIs(gone));
     const third = await t.holder('third', { holdSeconds: 30 });
     await t.untilLock(queueIs(gone, third));
+    await settled(gone);
     await gone.terminate('simulated crash while waiting');
 
     const [firstTimeline, thirdTimeline] = [await finished(first), await finished(third)];

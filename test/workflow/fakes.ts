@@ -106,6 +106,7 @@ export function fakeActivities(overrides: Partial<Activities> = {}): { activitie
     async rollbackCanary() { return { ...STEP_REPORT, stableHealthy: true }; },
     async stopDeployment() { /* recorded */ },
     async notify() { /* recorded */ },
+    async publishToGitHub() { return { skipped: 'fake', status: null, comment: null }; },
     recordDecision: recordDecisionActivity(deps),
     recordDecisions: recordDecisionsActivity(deps),
   };
