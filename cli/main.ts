@@ -5,6 +5,7 @@ import { CliError, EXIT, UsageError } from './errors.js';
 import type { Command, Io } from './commands/command.js';
 import { commands } from './commands/index.js';
 import { PayloadDecryptionError } from '../workers/codec.js';
+import { flushTracing } from '../workers/telemetry.js';
 
 const io: Io = {
   out: (line) => process.stdout.write(`${line}\n`),
@@ -58,6 +59,9 @@ async function main(argv: string[]): Promise<number> {
 
 main(process.argv.slice(2)).then(
   // Exit explicitly: an open Temporal connection would otherwise keep the process alive.
-  (code) => process.exit(code),
+  async (code) => {
+    await flushTracing(); // spans of this command, when PRPILOT_OTEL is on
+    process.exit(code);
+  },
   (error: unknown) => { io.err(String(error)); process.exit(EXIT.error); },
 );

@@ -1,6 +1,7 @@
 import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
 import type { PrpilotEnv } from '../config/env.js';
 import { CliError } from './errors.js';
+import { temporalConnectionOptions } from '../config/temporalConnection.js';
 import { dataConverterFromEnv } from '../workers/dataConverter.js';
 import { clientTracingInterceptors } from '../workers/telemetry.js';
 
@@ -14,7 +15,7 @@ export async function connectTemporal(env: PrpilotEnv): Promise<{ client: Client
   // With PRPILOT_OTEL=1 the trace starts here and continues in the workflow and its activities.
   const interceptors = await clientTracingInterceptors(env);
   try {
-    const connection = await Connection.connect({ address: env.TEMPORAL_ADDRESS, connectTimeout: '5 seconds' });
+    const connection = await Connection.connect({ ...temporalConnectionOptions(env), connectTimeout: '5 seconds' });
     return { client: new Client({ connection, namespace: env.TEMPORAL_NAMESPACE, dataConverter, interceptors }), connection };
   } catch (error) {
     throw new CliError(

@@ -4,6 +4,8 @@ import { DEFAULT_TASK_QUEUE } from '../workflows/messages.js';
 const envSchema = z.object({
   TEMPORAL_ADDRESS: z.string().min(1).default('localhost:7233'),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  /** Temporal Cloud (or any server taking API keys): sent as a bearer token over TLS. */
+  TEMPORAL_API_KEY: z.string().min(1).optional(),
   PRPILOT_TASK_QUEUE: z.string().min(1).default(DEFAULT_TASK_QUEUE),
   PRPILOT_LLM: z.enum(['anthropic', 'offline']).optional(),
   ANTHROPIC_API_KEY: z.string().min(1).optional(),

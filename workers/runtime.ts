@@ -1,6 +1,7 @@
 import { Connection } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import type { PrpilotEnv } from '../config/env.js';
+import { temporalConnectionOptions } from '../config/temporalConnection.js';
 import { homePaths } from '../config/paths.js';
 import type { ActivityDeps } from '../activities/deps.js';
 import { reapOrphans } from '../targets/local/target.js';
@@ -31,10 +32,10 @@ export async function createWorkerRuntime(env: PrpilotEnv, options: { address?: 
   } catch (error) {
     throw new WorkerSetupError(`cannot serve metrics on PRPILOT_METRICS_PORT=${env.PRPILOT_METRICS_PORT}: ${(error as Error).message}`);
   }
-  const connection = await NativeConnection.connect({ address }).catch((error: Error) => {
+  const connection = await NativeConnection.connect(temporalConnectionOptions(env, address)).catch((error: Error) => {
     throw new WorkerSetupError(`cannot reach Temporal at ${address}: ${error.message}\nstart one with \`prpilot dev\`, or set TEMPORAL_ADDRESS`);
   });
-  const client = await Connection.connect({ address });
+  const client = await Connection.connect(temporalConnectionOptions(env, address));
   const missing = await missingSearchAttributes(client, env.TEMPORAL_NAMESPACE).finally(() => client.close());
   if (missing.length > 0) {
     await connection.close();

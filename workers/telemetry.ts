@@ -1,8 +1,9 @@
 /**
  * Tracing with OpenTelemetry, off unless PRPILOT_OTEL=1 (docs/observability.md). When on, Temporal's
- * interceptors trace the client's start and signals, the workflow (inside its sandbox, exported through
- * a sink) and every activity, all in one trace per PR. The workflow interceptors only add a tracing
- * header to the commands they pass on: no command is added or changed, so histories replay either way.
+ * interceptors trace the client's start, the workflow (inside its sandbox, exported through a sink) and
+ * every activity in one trace per PR; a signal is a trace of its own, from the client into the workflow.
+ * The workflow interceptors add a tracing header to the commands they pass on and nothing else, and draw
+ * span ids from a generator of their own (workflows/interceptors.ts): histories replay either way.
  */
 import { fileURLToPath } from 'node:url';
 import type { SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace-base';

@@ -1,37 +1,72 @@
 /** A private Temporal dev server per benchmark, its connections, and bundled workflow code. */
 import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode, NativeConnection } from '@temporalio/worker';
-import { rm, writeFile } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { mkdtemp, open, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { quietRuntime, startTestDevServer } from '../../test/helpers/temporal.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { isReachable } from '../../server/devServer.js';
+import { devServerSearchAttributeFlags } from '../../server/searchAttributes.js';
+import { temporalBinary } from '../../server/temporalBinaries.js';
+import { freePort, quietRuntime } from '../../test/helpers/temporal.js';
 import { WORKFLOWS_PATH } from '../../workers/worker.js';
+import { stopChild } from './child.js';
 import type { Workspace } from './workspace.js';
 
 export interface BenchServer {
   address: string;
   cliPath: string;
   pid: number;
+  /** its log (server.log) and, when persisted, its database */
+  dir: string;
   client: Client;
   nativeConnection: NativeConnection;
   /** Closes the connections and stops the server now (otherwise done at the workspace's cleanup). */
   stop(): Promise<void>;
 }
 
-/** `temporal server start-dev` on free ports with its own database (search attributes registered); stopped at cleanup. */
-export async function benchDevServer(workspace: Workspace): Promise<BenchServer> {
+/**
+ * `temporal server start-dev` on free ports with our search attributes and no UI. `memory` (the
+ * default) keeps its state in memory; `file` in SQLite on disk as `prpilot dev` and the demo do (every
+ * write then waits for the disk: on this VM's disk ~4 ms a sync, which caps the server, not prpilot).
+ */
+export async function benchDevServer(workspace: Workspace, persistence: 'memory' | 'file' = 'memory'): Promise<BenchServer> {
   quietRuntime();
-  const server = await startTestDevServer();
+  const binary = await temporalBinary('cli');
+  if (!binary.path) throw new Error('no Temporal CLI binary: run scripts/ensure-temporal');
+  const cliPath = binary.path;
+  const dir = await mkdtemp(path.join(tmpdir(), 'prpilot-bench-server-'));
+  const logFile = path.join(dir, 'server.log');
+  const log = await open(logFile, 'a');
+  const port = await freePort();
+  const child = spawn(cliPath, [
+    'server', 'start-dev', '--headless', '--ip', '127.0.0.1', '--port', String(port), '--log-level', 'warn',
+    ...(persistence === 'file' ? ['--db-filename', path.join(dir, 'temporal.sqlite')] : []),
+    ...devServerSearchAttributeFlags(),
+  ], { stdio: ['ignore', log.fd, log.fd] });
+  await log.close();
   const connections: { close(): Promise<void> }[] = [];
   const stop = workspace.onCleanup(async () => {
     for (const connection of connections) await connection.close().catch(() => undefined);
-    await server.stop();
-    await rm(server.dir, { recursive: true, force: true });
+    await stopChild(child, 'SIGTERM', 10_000);
+    await rm(dir, { recursive: true, force: true });
   });
-  const connection = await Connection.connect({ address: server.address });
+  const address = `127.0.0.1:${port}`;
+  const deadline = Date.now() + 60_000;
+  while (!(await isReachable(address, 1_000))) {
+    if (child.exitCode !== null || Date.now() > deadline) {
+      const tail = (await readFile(logFile, 'utf8').catch(() => '')).split('\n').slice(-15).join('\n');
+      await stop();
+      throw new Error(`the Temporal dev server did not start; last log lines:\n${tail}`);
+    }
+    await sleep(250);
+  }
+  const connection = await Connection.connect({ address });
   connections.push(connection);
-  const nativeConnection = await NativeConnection.connect({ address: server.address });
+  const nativeConnection = await NativeConnection.connect({ address });
   connections.push(nativeConnection);
-  return { address: server.address, cliPath: server.cliPath, pid: server.pid, client: new Client({ connection }), nativeConnection, stop };
+  return { address, cliPath, pid: child.pid ?? 0, dir, client: new Client({ connection }), nativeConnection, stop };
 }
 
 const quietLogger = {

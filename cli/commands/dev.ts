@@ -3,6 +3,7 @@ import { isReachable } from '../../server/devServer.js';
 import { startLocalServer } from '../../server/localServer.js';
 import { ensureSearchAttributes } from '../../server/searchAttributes.js';
 import { createWorkerRuntime } from '../../workers/runtime.js';
+import { installWorkerRuntime } from '../../workers/metrics.js';
 import { helpOption, parseCommandArgs } from '../args.js';
 import { CliError, EXIT, UsageError } from '../errors.js';
 import { Connection } from '@temporalio/client';
@@ -27,6 +28,8 @@ export const devCommand: Command = {
   spec,
   async run(argv, io) {
     const { values } = parseCommandArgs(spec, argv);
+    // Before anything connects: the runtime, with the metrics endpoint when PRPILOT_METRICS_PORT is set.
+    installWorkerRuntime(readEnv(), {}, io.err);
     const port = portOf(values.port, 7233, '--port');
     const uiPort = portOf(values['ui-port'], 8233, '--ui-port');
     if (await isReachable(`127.0.0.1:${port}`)) {

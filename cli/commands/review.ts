@@ -6,6 +6,7 @@ import { analyzeDiff } from '../../activities/change/analyze.js';
 import { checkDiffUsable } from '../../activities/change/validateDiff.js';
 import { computeGates } from '../../workflows/policy/gates.js';
 import { AGENT_OUTPUT_INVALID } from '../../workflows/failureTypes.js';
+import { MAX_DESCRIPTION_CHARS, MAX_TITLE_CHARS } from '../../workflows/input.js';
 import { AgentSetupError, agentsFor } from '../../activities/agents.js';
 import { helpOption, jsonOption, parseCommandArgs } from '../args.js';
 import { EXIT, UsageError } from '../errors.js';
@@ -17,7 +18,7 @@ const MAX_DIFF_FILE_BYTES = 64 * 1024 * 1024;
 const spec = {
   name: 'review',
   summary: 'dry run: the review agent and the gates on a change, no workflow',
-  usage: 'prpilot review (--repo PATH --base REF --head REF | --diff FILE) [--config F] [--title T] [--json]',
+  usage: 'prpilot review (--repo PATH --base REF --head REF | --diff FILE) [--config F] [--title T] [--description D] [--json]',
   details: 'Runs the same review agent and gates as the workflow. --json prints {riskScore, gates, requiresHuman, findings, rationale}.',
   options: {
     ...helpOption, ...jsonOption,
@@ -32,6 +33,11 @@ export const reviewCommand: Command = {
     const { values } = parseCommandArgs(spec, argv);
     const fromRepo = values.repo !== undefined || values.base !== undefined || values.head !== undefined;
     if (fromRepo === (values.diff !== undefined)) throw new UsageError(`give either --repo/--base/--head or --diff\nusage: ${spec.usage}`);
+    // The same limits as `start`: the review must not see what a run would refuse.
+    if ((values.title ?? '').length > MAX_TITLE_CHARS) throw new UsageError(`--title is longer than ${MAX_TITLE_CHARS} characters`);
+    if ((values.description ?? '').length > MAX_DESCRIPTION_CHARS) {
+      throw new UsageError(`--description is longer than ${MAX_DESCRIPTION_CHARS} characters; link to it instead`);
+    }
     let diff: string;
     let threshold = reviewConfigSchema.parse({}).riskThreshold;
     if (values.diff !== undefined) {

@@ -1,6 +1,8 @@
 import type { Client } from '@temporalio/client';
 import { Connection } from '@temporalio/client';
-import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { DefaultLogger } from '@temporalio/worker';
+import { installWorkerRuntime } from '../../workers/metrics.js';
+import { temporalConnectionOptions } from '../../config/temporalConnection.js';
 import { readEnv, workflowUrl, type PrpilotEnv } from '../../config/env.js';
 import { isReachable } from '../../server/devServer.js';
 import { startLocalServer } from '../../server/localServer.js';
@@ -22,11 +24,11 @@ const REVIEWER = 'carol';
 /** The three demo PRs through a real Temporal workflow: deployed, approved then deployed, rolled back. */
 export async function runDemo(io: Io): Promise<number> {
   // The demo prints its own progress; the worker's per-decision log lines would drown it.
-  Runtime.install({ logger: new DefaultLogger('WARN') });
   const baseEnv = readEnv();
+  installWorkerRuntime(baseEnv, { logger: new DefaultLogger('WARN') }, io.err);
   const server = await ensureServer(baseEnv, io);
   const env = readEnv({ ...process.env, TEMPORAL_ADDRESS: server.address, ...(server.uiUrl ? { PRPILOT_UI_URL: server.uiUrl } : {}) });
-  const connection = await Connection.connect({ address: env.TEMPORAL_ADDRESS });
+  const connection = await Connection.connect(temporalConnectionOptions(env));
   await ensureSearchAttributes(connection, env.TEMPORAL_NAMESPACE).finally(() => connection.close());
   const runtime = await createWorkerRuntime(env, { log: io.err });
   const repo = await buildDemoRepo();

@@ -17,6 +17,7 @@ import { startWorld, type World } from './lib/world.js';
 /** Commands that serve until stopped must refuse at once; one that started would be killed here and fail. */
 const SERVER_COMMAND_TIMEOUT_MS = 60_000;
 const KEY = Buffer.alloc(32, 7).toString('base64');
+const CONCURRENT_CASES = 3;
 
 describe('bad command lines', { timeout: 900_000 }, () => {
   let world: World;
@@ -90,6 +91,11 @@ describe('bad command lines', { timeout: 900_000 }, () => {
     // review
     { name: 'review: both --diff and --repo', run: () => cli(['review', '--diff', 'x.diff', '--repo', '.']), code: 2, message: /^prpilot review: give either --repo\/--base\/--head or --diff$/m },
     { name: 'review: --repo without --head', run: () => cli(['review', '--repo', repo.path, '--base', 'main']), code: 2, message: /^prpilot review: --head is required with --repo$/m },
+    { name: 'review: --title over 500 characters', run: () => cli(['review', '--repo', repo.path, '--base', 'main', '--head', 'good', '--title', 't'.repeat(501)]), code: 2, message: /^prpilot review: --title is longer than 500 characters$/m },
+    {
+      name: 'review: --description over 16384 characters', run: () => cli(['review', '--repo', repo.path, '--base', 'main', '--head', 'good', '--description', 'd'.repeat(16_385)]), code: 2,
+      message: /^prpilot review: --description is longer than 16384 characters; link to it instead$/m,
+    },
     {
       name: 'review: --diff file does not exist', run: () => cli(['review', '--diff', path.join(tmpdir(), 'no-such.diff')]), code: 2,
       message: () => new RegExp(`^prpilot review: --diff ${literal(path.join(tmpdir(), 'no-such.diff'))}: no such file$`, 'm'),
@@ -164,7 +170,10 @@ describe('bad command lines', { timeout: 900_000 }, () => {
       message: /^prpilot status: cannot reach Temporal at 127\.0\.0\.1:1: /m,
     },
   ];
-  itRefusesEach(cases, async () => assert.deepEqual(await world.workflowIds(), [], 'no workflow was started'));
+  // Each case is its own CLI process and touches nothing the others read: run a few at a time.
+  describe('each refused', { concurrency: CONCURRENT_CASES }, () => {
+    itRefusesEach(cases, async () => assert.deepEqual(await world.workflowIds(), [], 'no workflow was started'));
+  });
 
   it('says how to use the command after a usage error', async () => {
     const run = await start('--repo', repo.path, '--frobnicate');

@@ -94,7 +94,10 @@ describe('bad configuration', { timeout: 900_000 }, () => {
       message: () => new RegExp(`^prpilot start: config: ${literal(withoutConfig.path)} has no prpilot\\.config\\.json at its base commit [0-9a-f]{12}; commit one or pass --config FILE$`, 'm'),
     },
   );
-  itRefusesEach(cases, async () => assert.deepEqual(await world.workflowIds(), [], 'no workflow was started'));
+  // Each case is its own CLI process and touches nothing the others read: run a few at a time.
+  describe('each refused', { concurrency: 3 }, () => {
+    itRefusesEach(cases, async () => assert.deepEqual(await world.workflowIds(), [], 'no workflow was started'));
+  });
 
   it('started nothing, as `prpilot list --json` shows', async () => {
     await world.assertListed([]);

@@ -9,8 +9,9 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { readLedger } from '../../targets/command/ledger.js';
+import { pidAlive } from '../helpers/processes.js';
 import { commandTargetSections, faultConfig, writeConfig } from './lib/config.js';
-import { invocations, stepCounts } from './lib/deployCalls.js';
+import { invocationEndings, invocations, stepCounts } from './lib/deployCalls.js';
 import { caseDir, touch } from './lib/files.js';
 import { setUpFaultEnv, terminateIfRunning, type FaultEnv } from './lib/harness.js';
 import { activityRuns } from './lib/history.js';
@@ -86,9 +87,12 @@ describe('worker SIGKILLed during the canary, promotion and rollback (command ta
       assert.equal(result.approvedBy, null);
       assert.deepEqual(await stepCounts(dir, id), {
         'deploy-canary': { started: 1, ended: 1, failed: 0 },
-        promote: { started: 2, ended: 2, failed: 0 },
+        promote: { started: 2, ended: 1, failed: 0 },
         stop: { started: 1, ended: 1, failed: 0 },
       });
+      const endings = await invocationEndings(dir, 'promote', id);
+      assert.deepEqual(endings.map((entry) => entry.ending), ['none', 'end'], 'the dead worker\'s promote.sh never finished (SIGPIPE at its next output); the retry did');
+      assert.equal(pidAlive(endings[0]?.pid ?? 0), false);
       const ledger = await readLedger(ledgerDir(), `${id}-r1`);
       const promote = ledger?.entries.find((entry) => entry.step === 'promote');
       assert.equal(promote?.status, 'completed');
@@ -129,9 +133,12 @@ describe('worker SIGKILLed during the canary, promotion and rollback (command ta
       assert.equal(result.approvedBy, null);
       assert.deepEqual(await stepCounts(dir, id), {
         'deploy-canary': { started: 1, ended: 1, failed: 0 },
-        rollback: { started: 2, ended: 2, failed: 0 },
+        rollback: { started: 2, ended: 1, failed: 0 },
         stop: { started: 1, ended: 1, failed: 0 },
       });
+      const endings = await invocationEndings(dir, 'rollback', id);
+      assert.deepEqual(endings.map((entry) => entry.ending), ['none', 'end']);
+      assert.equal(pidAlive(endings[0]?.pid ?? 0), false);
       const ledger = await readLedger(ledgerDir(), `${id}-r1`);
       assert.equal(ledger?.entries.find((entry) => entry.step === 'rollback')?.status, 'completed');
       assert.equal(ledger?.entries.some((entry) => entry.step === 'promote'), false, 'never promoted');

@@ -15,6 +15,8 @@ export interface FixtureRepo {
   path: string;
   /** Commits `files` on a new branch `name` made from `from` (default main); returns the head sha. */
   branch(name: string, files: Record<string, FileContent>, options?: { from?: string; allowEmpty?: boolean; author?: string }): Promise<string>;
+  /** Adds a commit with `files` to the existing branch `name` (a push to the PR); returns the new head sha. */
+  commitOn(name: string, files: Record<string, FileContent>, author?: string): Promise<string>;
   sha(ref: string): Promise<string>;
 }
 
@@ -39,6 +41,15 @@ export async function createRepo(parent: string, name = 'repo', baseFiles: Recor
       await git('checkout', '--quiet', '-b', branchName, options.from ?? 'main');
       try {
         await commit(branchName, files, options.author ?? 'bob', options.allowEmpty ?? false);
+        return await git('rev-parse', 'HEAD');
+      } finally {
+        await git('checkout', '--quiet', 'main');
+      }
+    },
+    async commitOn(branchName, files, author = 'bob') {
+      await git('checkout', '--quiet', branchName);
+      try {
+        await commit(`${branchName}: more`, files, author, false);
         return await git('rev-parse', 'HEAD');
       } finally {
         await git('checkout', '--quiet', 'main');

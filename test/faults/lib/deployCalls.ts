@@ -44,6 +44,18 @@ export async function stepCounts(faultDir: string, deploymentPrefix = ''): Promi
   return counts;
 }
 
+/**
+ * How each invocation of a step ended, in order: 'end', 'fail', or 'none' for one that never finished
+ * (a crashed worker's script dies of SIGPIPE at its next write to the pipe the worker held).
+ */
+export async function invocationEndings(faultDir: string, step: StepName, deploymentPrefix = ''): Promise<{ pid: number; key: string; ending: 'end' | 'fail' | 'none' }[]> {
+  const events = (await stepEvents(faultDir)).filter((event) => event.step === step && event.deploymentId.startsWith(deploymentPrefix));
+  return events.filter((event) => event.event === 'start').map((start) => {
+    const last = events.find((event) => event.pid === start.pid && event.event !== 'start');
+    return { pid: start.pid, key: start.key, ending: last ? (last.event === 'end' ? 'end' : 'fail') : 'none' };
+  });
+}
+
 /** How many times the local target started the `role` process of a deployment (supervisor log headers). */
 export async function localProcessStarts(home: string, deploymentId: string, role: 'canary' | 'stable' | 'proxy' | 'loadgen'): Promise<number> {
   const text = await readFile(path.join(home, 'logs', encodeURIComponent(deploymentId), `${role}.log`), 'utf8').catch(() => '');

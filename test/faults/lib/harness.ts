@@ -34,6 +34,8 @@ export interface FaultEnv {
   cli(args: string[], timeoutMs?: number): Promise<CliRun>;
   /** `prpilot start … --json` (never `--wait`); returns the workflow id. */
   start(options: StartOptions): Promise<string>;
+  /** The same, with the run id and what `start` said about the revision (`revision` in its JSON, if any). */
+  startRun(options: StartOptions): Promise<{ workflowId: string; runId: string; stdout: string; stderr: string }>;
   handle(workflowId: string): WorkflowHandle;
   /** The stage from the run's search attribute: the server's view, readable while no worker runs. */
   stage(workflowId: string): Promise<Stage | null>;
@@ -69,11 +71,15 @@ export async function setUpFaultEnv(extraEnv: NodeJS.ProcessEnv = {}): Promise<F
   const faultEnv: FaultEnv = {
     server, home, env, worker, repo, client,
     cli: (args, timeoutMs) => runCli(args, env, { timeoutMs }),
-    async start({ head, pr, config, author }) {
+    async start(options) {
+      return (await faultEnv.startRun(options)).workflowId;
+    },
+    async startRun({ head, pr, config, author }) {
       const run = await runCli(['start', '--repo', repo.path, '--base', 'main', '--head', head, '--pr', String(pr), '--config', config, '--json',
         ...(author ? ['--author', author] : [])], env);
       assert.equal(run.code, 0, `start ${head} #${pr}: ${run.stdout}\n${run.stderr}`);
-      return (JSON.parse(run.stdout.split('\n')[0] ?? '') as { workflowId: string }).workflowId;
+      const started = JSON.parse(run.stdout.split('\n')[0] ?? '') as { workflowId: string; runId: string };
+      return { workflowId: started.workflowId, runId: started.runId, stdout: run.stdout, stderr: run.stderr };
     },
     handle: (workflowId) => client.workflow.getHandle(workflowId),
     stage,
