@@ -76,7 +76,8 @@ export const canaryConfigSchema = z.strictObject({
   durationSeconds: seconds(1).default(600),
   /** A ramp, e.g. 5% → 25% → 50% for their durations, then promotion; each step judged on its own traffic. */
   steps: z.array(canaryStepSchema).min(1).max(10).optional(),
-  intervalSeconds: seconds(1).default(10),
+  // Looks are cheap (one activity polls; history does not grow per look), so look often: a clear failure rolls back sooner.
+  intervalSeconds: seconds(1).default(5),
   requestsPerSecond: z.number().int().min(1).max(2000).default(100),
   maxErrorRate: fraction.default(0.005),
   maxP99Ms: z.number().positive().default(800),

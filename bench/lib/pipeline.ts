@@ -2,6 +2,7 @@
 import { Client, WorkflowIdConflictPolicy, type WorkflowHandle } from '@temporalio/client';
 import type { NativeConnection, Worker, WorkerOptions } from '@temporalio/worker';
 import path from 'node:path';
+import type { ActivityDeps } from '../../activities/deps.js';
 import type { Activities } from '../../activities/index.js';
 import { deployLockActivities } from '../../activities/lock/index.js';
 import { homePaths } from '../../config/paths.js';
@@ -51,12 +52,14 @@ export async function benchWorker(input: {
   workflowBundleCode: string;
   activities: Partial<Activities>;
   options?: Partial<WorkerOptions>;
+  /** Defaults to createDeps under `home` (offline agents). */
+  deps?: ActivityDeps;
   /** Applied to every activity, the deploy lock's included (e.g. timedActivities). */
   wrap?: <T extends object>(activities: T) => T;
 }): Promise<Worker> {
   const client = new Client({ connection: input.connection });
   const wrap = input.wrap ?? (<T extends object>(activities: T) => activities);
-  const deps = await createDeps(homePaths(path.join(input.home, 'prpilot-home')));
+  const deps = input.deps ?? await benchDeps(input.home);
   return createPrpilotWorker({
     connection: input.connection,
     namespace: 'default',
@@ -70,6 +73,11 @@ export async function benchWorker(input: {
       ...input.options,
     },
   });
+}
+
+/** The real dependencies (artifact store, offline agents, notifier log) under the bench's own home. */
+export function benchDeps(home: string): Promise<ActivityDeps> {
+  return createDeps(homePaths(path.join(home, 'prpilot-home')));
 }
 
 /** Runs the worker until the workspace is cleaned up (then shuts it down and waits for it). */

@@ -32,7 +32,7 @@ interface ReviewJson {
   stats: { files: number; bytes: number; additions: number };
 }
 
-/** `count` added lines of `width` characters in one new file, as `git diff` prints it. */
+/** A diff of at least `minBytes`: one new file of fixed-width lines, as `git diff` prints it. */
 async function writeBigDiff(file: string, minBytes: number): Promise<void> {
   const line = `+${'generated data row, not code, padded to a fixed width so the size is known '.padEnd(78, '.')}\n`;
   const count = Math.ceil(minBytes / line.length);
@@ -80,6 +80,7 @@ describe('bad changes', { timeout: 1_200_000 }, () => {
     await writeBigDiff(file('65mb.diff'), 65 * MIB);
     await writeFile(file('empty.diff'), '');
     await writeFile(file('prose.diff'), 'Please merge this, it is fine.\n');
+    await writeFile(file('latin1.diff'), Buffer.from('diff --git a/x b/x\n--- a/x\n+++ b/x\n@@ -1 +1 @@\n-caf\xe9\n+th\xe9\n', 'latin1'));
   });
   after(async () => {
     await stub?.close();
@@ -117,6 +118,10 @@ describe('bad changes', { timeout: 1_200_000 }, () => {
     {
       name: 'review --diff: an empty file', run: () => cli(['review', '--diff', file('empty.diff')]), code: 2,
       message: () => new RegExp(`^prpilot review: --diff ${literal(file('empty.diff'))} is empty: there is no change to review$`, 'm'),
+    },
+    {
+      name: 'review --diff: not UTF-8', run: () => cli(['review', '--diff', file('latin1.diff')]), code: 2,
+      message: () => new RegExp(`^prpilot review: --diff ${literal(file('latin1.diff'))} is not valid UTF-8: re-encode the changed files as UTF-8 or mark them binary$`, 'm'),
     },
     {
       name: 'review --diff: prose, not a diff', run: () => cli(['review', '--diff', file('prose.diff')]), code: 2,

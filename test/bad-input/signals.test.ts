@@ -8,8 +8,7 @@
  * - once the run has ended, a signal is refused by the temporal CLI and by `prpilot approve`.
  */
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { execFile } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -93,7 +92,8 @@ describe('bad signals to a run waiting for a human', { timeout: 900_000 }, () =>
     worker = spawn(PRPILOT, ['worker'], { env: { ...process.env, ...world.env }, stdio: ['ignore', 'pipe', 'pipe'] });
     worker.stdout!.on('data', (chunk: Buffer) => { workerLog += chunk.toString(); });
     worker.stderr!.on('data', (chunk: Buffer) => { workerLog += chunk.toString(); });
-    for (let i = 0; i < 240 && !workerLog.includes('polling task queue') && worker.exitCode === null; i++) await sleep(250);
+    // A worker without a prebuilt bundle bundles the workflow code first: that can take minutes on a busy machine.
+    for (let i = 0; i < 1_200 && !workerLog.includes('polling task queue') && worker.exitCode === null; i++) await sleep(250);
     assert.match(workerLog, /polling task queue/);
 
     const start = await runCli([
@@ -183,6 +183,8 @@ describe('bad signals to a run waiting for a human', { timeout: 900_000 }, () =>
       assert.equal(after.paused, false);
       assert.equal(after.decisions, before.decisions, 'no decision recorded');
       assertStillWaiting(after);
+      const listed = (await audit()).signals.filter((entry) => entry.name === 'pause').map((entry) => entry.input);
+      assert.deepEqual(listed, [{ reason: 'hold on' }, { by: '  ' }], 'the audit lists each bad pause with its payload');
     });
 
     it('resume without "by" does not resume a paused run', async () => {

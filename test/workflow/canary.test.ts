@@ -73,12 +73,12 @@ describe('canary ramp, pause/resume and deploy lock', { timeout: 600_000 }, () =
     let releaseStep!: () => void;
     const stepGate = new Promise<void>((resolve) => { releaseStep = resolve; });
     let holds = 0;
-    let resumed: Promise<void> | null = null;
     let handleRef: WorkflowHandle | null = null;
     const { activities, calls } = fakeActivities({
       async watchCanary(input) {
         if (input.mode === 'step' && watchCalls(calls).length === 1) await stepGate;
-        if (input.mode === 'hold' && ++holds === 3) resumed = handleRef!.signal(resumeSignal, { by: 'carol' });
+        // Delivered before this hold completes, so the workflow sees the resume when the hold ends.
+        if (input.mode === 'hold' && ++holds === 3) await handleRef?.signal(resumeSignal, { by: 'carol' });
         return input.mode === 'step' ? passedWatch() : heldWatch();
       },
     });
@@ -89,7 +89,6 @@ describe('canary ramp, pause/resume and deploy lock', { timeout: 600_000 }, () =
       await until(handle, (s) => s.paused);
       releaseStep();
       const done = await handle.result();
-      await resumed;
       return { result: done, history: await handle.fetchHistory() };
     });
     assert.equal(result.outcome, 'deployed');
