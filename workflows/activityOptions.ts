@@ -41,6 +41,8 @@ export function activitiesFor(config: PrpilotConfig) {
   // Rollback may have to restart stable (its start timeout) plus the proxy and load generator.
   const mustFinish = proxyActivities<Activities>({
     startToCloseTimeout: seconds(Math.max(120, deployStepSeconds)),
+    // Both heartbeat while they work: a worker that dies mid-rollback is replaced in seconds, not at the time limit.
+    heartbeatTimeout: '30 seconds',
     retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 30 },
   });
   // One step of the ramp (or one hold of a paused canary), judged every interval. A crashed worker's
