@@ -5,8 +5,8 @@
  * artifact store's claim check, the detectors), the real offline review, tests, validation and
  * deployment agents and decision sealing; staging and the canary are faked (a passing watch with the
  * demo's 20-s step judged every 5 s: 4 judgements and a final one). A fourth run repeats the 10 KB PR
- * with the default 10-minute canary's 60 judgements and a final one, to show what grows with the canary
- * instead. Measured on the finished run: event count, bytes of `temporal workflow show --output json`,
+ * with the default canary's judgements (10 minutes judged every 5 s: 120 and a final one), to show what
+ * grows with the canary instead. Measured on the finished run: event count, bytes of `temporal workflow show --output json`,
  * and the decoded bytes of every payload in it.
  *
  * Target: ≤ 150 events and ≤ 256 KB whatever the diff size. Baseline: the 10 KB run (ratio: the 5 MB
@@ -16,6 +16,7 @@
  */
 import { Context } from '@temporalio/activity';
 import { createActivities } from '../activities/index.js';
+import { prpilotConfigSchema } from '../config/schema.js';
 import { intervalVerdict, passedWatch } from '../test/workflow/fakes.js';
 import type { WatchResult } from '../workflows/canaryVerdicts.js';
 import { approveSignal, statusQuery } from '../workflows/messages.js';
@@ -34,8 +35,10 @@ const MAX_EVENTS = 150;
 const MAX_BYTES = 256 * KB;
 /** The demo's canary: one 20-s step judged every 5 s. */
 const DEMO_CANARY = { percent: 5, durationSeconds: 20, intervalSeconds: 5 };
-/** The default canary: 10 minutes judged every 10 s. */
-const DEFAULT_CANARY = { percent: 5, durationSeconds: 600, intervalSeconds: 10 };
+/** The default canary (the config schema's defaults): 10 minutes judged every 5 s. */
+const DEFAULT_CANARY = (({ percent, durationSeconds, intervalSeconds }) => ({ percent, durationSeconds, intervalSeconds }))(
+  prpilotConfigSchema.parse({ service: { name: 'defaults', start: ['node', 'server.js'] } }).canary,
+);
 
 interface Case {
   key: string;
@@ -163,6 +166,6 @@ writeResult({
   met,
   notes: `real prepareChange on a real git repo per size, real offline agents and decision sealing; staging and canary faked (a passing watch with the demo's ${DEMO_CANARY.durationSeconds}-s step judged every ${DEMO_CANARY.intervalSeconds} s); `
     + `ratio: history JSON bytes ${last.key} ÷ ${first.key}; payloadKB: decoded payload bytes (data + metadata); `
-    + `${measured.at(-1)?.key}: the same PR with the default 10-minute canary's ${watchFor(DEFAULT_CANARY).intervals.length} judgements (what grows with the canary, not the diff)`
+    + `${measured.at(-1)?.key}: the same PR with the default canary's ${watchFor(DEFAULT_CANARY).intervals.length} judgements (${DEFAULT_CANARY.durationSeconds} s judged every ${DEFAULT_CANARY.intervalSeconds} s: what grows with the canary, not the diff; not part of the target)`
     + (measured.some((m) => m.approvedByBench) ? `; gates fired and the bench approved: ${measured.filter((m) => m.approvedByBench).map((m) => `${m.key} (${m.gates.join(', ')})`).join(', ')}` : ''),
 });

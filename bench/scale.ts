@@ -14,8 +14,9 @@
  * close), the worker's peak RSS (VmHWM) and CPU seconds, the dev server's; how time grows with N.
  * Target: 1,000 complete, worker peak RSS ≤ 1 GiB.
  *
- *   node --import tsx bench/scale.ts [--n 100,300,1000] [--one-service 20] [--budget 900]
- *   node --import tsx bench/scale.ts --settings [--n 1000]   worker option settings compared (result scale-settings)
+ *   node --import tsx bench/scale.ts [--n 100,1000] [--one-service 20] [--budget 1080]
+ *   node --import tsx bench/scale.ts --settings [--n 300] [--only production,threads-2]
+ *       worker option settings compared (result scale-settings; not part of `npm run bench`)
  */
 import type { ChildProcess } from 'node:child_process';
 import { cpus } from 'node:os';
@@ -30,10 +31,12 @@ import { benchDevServer, bundlePrpilotWorkflows, type BenchServer } from './lib/
 import { numberFlag, numberListFlag, withWorkspace, type Workspace } from './lib/workspace.js';
 
 const compareSettings = process.argv.includes('--settings');
-const sizes = numberListFlag('n', compareSettings ? [1000] : [100, 300, 1000]);
+const sizes = numberListFlag('n', compareSettings ? [300] : [100, 1000]);
 const oneServiceN = compareSettings ? 0 : numberFlag('one-service', 20);
 /** Seconds for the whole benchmark; a measurement gets what is left (at most its own cap), the rest are skipped. */
-const budgetSeconds = numberFlag('budget', compareSettings ? 5400 : 900);
+const budgetSeconds = numberFlag('budget', compareSettings ? 3600 : 1080);
+const onlyIndex = process.argv.indexOf('--only');
+const only = onlyIndex === -1 ? null : (process.argv[onlyIndex + 1] ?? '').split(',');
 const TASK_QUEUE = 'bench-scale';
 const SCALE_WORKER = fileURLToPath(new URL('./lib/scaleWorker.ts', import.meta.url));
 const START_CONCURRENCY = 50;
@@ -51,11 +54,13 @@ const production: Setting = { key: 'production', options: {} };
 /** Compared with --settings, each over the production options. */
 const candidates: Setting[] = [
   production,
-  { key: 'cache-2500', options: { maxCachedWorkflows: 2500 } },
+  { key: 'threads-2', options: { workflowThreadPoolSize: 2 } },
   { key: 'cache-250', options: { maxCachedWorkflows: 250 } },
-  { key: 'wft-10', options: { maxConcurrentWorkflowTaskExecutions: 10 } },
+  { key: 'threads-2-cache-250', options: { workflowThreadPoolSize: 2, maxCachedWorkflows: 250 } },
+  { key: 'cache-2500', options: { maxCachedWorkflows: 2500 } },
+  { key: 'heap-768', options: {}, nodeOptions: '--max-old-space-size=768' },
   { key: 'heap-512', options: {}, nodeOptions: '--max-old-space-size=512' },
-];
+].filter((setting) => only === null || only.includes(setting.key));
 
 interface Measurement {
   setting: string;

@@ -14,6 +14,7 @@ import { createClaudeReviewAgent } from '../activities/review/claude.js';
 import { buildDemoRepo } from '../cli/demo/buildRepo.js';
 import { startAnthropicStub } from '../test/stub/anthropicStub.js';
 import { bigDiff } from '../test/helpers/bigDiff.js';
+import { round, writeResult } from './lib/result.js';
 
 const stub = await startAnthropicStub();
 const prompt = await loadPrompt('review');
@@ -42,3 +43,12 @@ for (const row of rows) {
 }
 const big = rows.at(-1)!;
 console.log(`\n1 MB diff: ${big.input} input tokens (target ≤ 100000: ${big.input <= 100_000 ? 'met' : 'MISSED'}).`);
+writeResult({
+  name: 'tokens',
+  figures: Object.fromEntries(rows.flatMap((row) => [[`${row.name}: input tokens`, row.input], [`${row.name}: model calls`, row.calls]])),
+  baseline: Object.fromEntries(rows.map((row) => [`${row.name}: input tokens`, row.naive])),
+  ratio: round(big.ratio, 3),
+  target: '1 MB diff reviewed with ≤ 100,000 input tokens (ratio: its tokens ÷ the whole diff in one call)',
+  met: big.input <= 100_000,
+  notes: 'Claude review agent against the local Messages API stub (~4 characters a token); baseline: the prompt and the whole diff in one request',
+});

@@ -3,11 +3,12 @@ import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process'
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 
-const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+/** `--import` value that loads tsx from this checkout, wherever the child runs. */
+export const TSX_IMPORT = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 
 /** `node --import tsx script ...args` with this Node. */
 export function spawnTsx(script: string, args: string[], options: SpawnOptions = {}): ChildProcess {
-  return spawn(process.execPath, ['--import', TSX, script, ...args], options);
+  return spawn(process.execPath, ['--import', TSX_IMPORT, script, ...args], options);
 }
 
 /** Resolves with the output so far once `predicate` holds on it; rejects if the child exits first or time runs out. */

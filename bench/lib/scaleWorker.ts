@@ -21,6 +21,8 @@ export const scaleWorkerInputSchema = z.object({
     maxConcurrentWorkflowTaskExecutions: z.number().int().positive().optional(),
     maxConcurrentActivityTaskExecutions: z.number().int().positive().optional(),
     maxConcurrentLocalActivityExecutions: z.number().int().positive().optional(),
+    workflowThreadPoolSize: z.number().int().positive().optional(),
+    maxEagerActivityReservationsPerWorkflowTask: z.number().int().nonnegative().optional(),
   }),
 });
 export type ScaleWorkerInput = z.infer<typeof scaleWorkerInputSchema>;
