@@ -13,3 +13,11 @@ export async function withHeartbeat<T>(work: () => Promise<T>, everyMs = 5_000):
     clearInterval(ticker);
   }
 }
+
+/**
+ * The same activity, heartbeating for as long as it runs: for activities that wait minutes on a model,
+ * so a worker that dies mid-call is noticed at the heartbeat timeout rather than the time limit.
+ */
+export function heartbeating<Args extends unknown[], Result>(activity: (...args: Args) => Promise<Result>): (...args: Args) => Promise<Result> {
+  return (...args) => withHeartbeat(() => activity(...args));
+}

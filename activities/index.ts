@@ -10,17 +10,19 @@ import { recordDecisionActivity, recordDecisionsActivity } from './audit/recordD
 import { watchCanaryActivity } from './deployment/watch.js';
 import { notifyActivity } from './notify/activity.js';
 import { githubActivities } from './github/index.js';
+import { heartbeating } from './heartbeat.js';
 
 /** Every activity the workflow calls, built from injected dependencies (see activities/deps.ts). */
 export function createActivities(deps: ActivityDeps) {
   return {
     prepareChange: prepareChangeActivity(deps),
-    reviewChange: reviewChangeActivity(deps),
+    // The agents wait on a model for minutes: they heartbeat meanwhile (the test agent does its own).
+    reviewChange: heartbeating(reviewChangeActivity(deps)),
     runTests: runTestsActivity(deps),
     deployStaging: deployStagingActivity(deps),
-    validateStaging: validateStagingActivity(deps),
-    assessDeploymentRisk: assessDeploymentRiskActivity(deps),
-    writeIncidentReport: writeIncidentReportActivity(deps),
+    validateStaging: heartbeating(validateStagingActivity(deps)),
+    assessDeploymentRisk: heartbeating(assessDeploymentRiskActivity(deps)),
+    writeIncidentReport: heartbeating(writeIncidentReportActivity(deps)),
     ...canaryActivities(deps),
     watchCanary: watchCanaryActivity(deps),
     recordDecision: recordDecisionActivity(deps),

@@ -13,9 +13,11 @@ export function activitiesFor(config: PrpilotConfig) {
     startToCloseTimeout: '2 minutes',
     retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 3 },
   });
-  // A chunked review makes a few sequential model calls, each possibly with a repair pass.
+  // A chunked review makes a few sequential model calls, each possibly with a repair pass. The agents
+  // heartbeat while they wait on the model: a worker that dies mid-call is replaced in seconds.
   const agent = proxyActivities<Activities>({
     startToCloseTimeout: '20 minutes',
+    heartbeatTimeout: '30 seconds',
     retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 3 },
   });
   // The Claude test agent may run the suite once, then per gap (up to 5) up to maxAttempts + stableRuns - 1 times.
