@@ -1,4 +1,8 @@
 import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+/** Leads the command's process group and stops it if this process dies (see groupLeader.mjs). */
+const GROUP_LEADER = fileURLToPath(new URL('./groupLeader.mjs', import.meta.url));
 
 export interface CommandResult {
   exitCode: number | null;
@@ -20,8 +24,10 @@ export interface CommandOptions {
 }
 
 /**
- * Runs argv in its own process group and always reaps the whole group: on exit, timeout or abort.
- * Output is interleaved stdout+stderr, truncated from the front past maxOutputBytes.
+ * Runs argv in its own process group and always reaps the whole group: on exit, timeout or abort, and
+ * when this process dies (a SIGKILLed worker): the group's leader, groupLeader.mjs, holds a channel to
+ * this process and stops the group when it closes. Output is interleaved stdout+stderr, truncated from
+ * the front past maxOutputBytes.
  */
 export function runCommand(argv: string[], options: CommandOptions): Promise<CommandResult> {
   const [program, ...args] = argv;
@@ -29,19 +35,24 @@ export function runCommand(argv: string[], options: CommandOptions): Promise<Com
   const started = Date.now();
   const maxOutput = options.maxOutputBytes ?? 2 * 1024 * 1024;
   return new Promise((resolve, reject) => {
-    const child = spawn(program, args, {
+    const child = spawn(process.execPath, [GROUP_LEADER, program, ...args], {
       cwd: options.cwd,
       env: options.env ?? process.env,
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
       detached: true,
+    });
+    let spawnError: string | null = null;
+    child.on('message', (message: { spawnError?: unknown }) => {
+      if (typeof message?.spawnError === 'string') spawnError = message.spawnError;
     });
     let output = '';
     const collect = (chunk: Buffer) => {
       output += chunk.toString('utf8');
       if (output.length > maxOutput) output = `[... earlier output truncated ...]\n${output.slice(-maxOutput)}`;
     };
-    child.stdout.on('data', collect);
-    child.stderr.on('data', collect);
+    // Both are pipes (stdio above); the types cannot tell with an IPC channel among them.
+    child.stdout!.on('data', collect);
+    child.stderr!.on('data', collect);
     let timedOut = false;
     let cancelled = false;
     const killGroup = (signal: NodeJS.Signals) => {
@@ -57,18 +68,20 @@ export function runCommand(argv: string[], options: CommandOptions): Promise<Com
     const onAbort = () => { cancelled = true; stop(); };
     if (options.signal?.aborted) onAbort();
     else options.signal?.addEventListener('abort', onAbort, { once: true });
+    const couldNotRun = (why: string) => new Error(`could not run ${JSON.stringify(argv.join(' '))} in ${options.cwd}: ${why}`);
     child.on('error', (error) => {
       clearTimeout(timer);
       if (ticker) clearInterval(ticker);
       options.signal?.removeEventListener('abort', onAbort);
-      reject(new Error(`could not run ${JSON.stringify(argv.join(' '))} in ${options.cwd}: ${error.message}`));
+      reject(couldNotRun(error.message));
     });
     child.on('close', (code) => {
       clearTimeout(timer);
       if (ticker) clearInterval(ticker);
       options.signal?.removeEventListener('abort', onAbort);
       killGroup('SIGKILL'); // stragglers the command left in its group
-      resolve({ exitCode: code, timedOut, cancelled, output, durationMs: Date.now() - started });
+      if (spawnError !== null) reject(couldNotRun(spawnError));
+      else resolve({ exitCode: code, timedOut, cancelled, output, durationMs: Date.now() - started });
     });
   });
 }

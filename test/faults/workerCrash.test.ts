@@ -70,9 +70,8 @@ describe('worker SIGKILLed mid-stage, then restarted (local target)', { timeout:
     }
   });
 
-  it('during tests: the dead worker\'s test command does not keep running', {
-    todo: 'product gap: activities/process/runCommand.ts runs the test command in its own process group (detached) and only the worker that spawned it ever stops it; after a SIGKILL nothing reaps it (reapOrphans covers local deployments only), so a hung suite runs on, unbounded by tests.timeoutSeconds',
-  }, async () => {
+  // The command's group leader (activities/process/groupLeader.mjs) stops it when its worker dies.
+  it('during tests: the dead worker\'s test command does not keep running', async () => {
     assert.ok(testsCase, 'the previous case ran');
     try {
       assert.equal(pidAlive(testsCase.firstRunPid), false, `the crashed worker's test run (pid ${testsCase.firstRunPid}) is still running after its PR was deployed`);

@@ -3,7 +3,9 @@ import { existsSync, mkdtempSync, readFileSync, realpathSync, rmSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { runCommand } from '../../activities/process/runCommand.js';
+import { startCommandOwner } from '../helpers/commandOwner.js';
 import { pidAlive, waitAllDead } from '../helpers/processes.js';
 
 const cwd = realpathSync(mkdtempSync(join(tmpdir(), 'prpilot-run-')));
@@ -12,10 +14,11 @@ const sh = (script: string) => ['sh', '-c', script];
 
 /** Starts a background grandchild that does not hold the output pipes, and records its pid. */
 const withGrandchild = (pidFile: string) => sh(`sleep 30 >/dev/null 2>&1 & echo $! > ${pidFile}; sleep 30`);
-const grandchildPid = (pidFile: string): number => {
-  assert.ok(existsSync(pidFile), 'the command never started its grandchild');
+const readPid = (pidFile: string): number => {
+  assert.ok(existsSync(pidFile), `the command never wrote ${pidFile}`);
   return Number(readFileSync(pidFile, 'utf8').trim());
 };
+const grandchildPid = readPid;
 const killIfAlive = (pid: number) => {
   if (pidAlive(pid)) process.kill(pid, 'SIGKILL');
 };
@@ -53,7 +56,8 @@ describe('runCommand', () => {
 
   it('on timeout kills the whole process group, grandchildren included', async () => {
     const pidFile = join(cwd, 'timeout.pid');
-    const result = await runCommand(withGrandchild(pidFile), { cwd, timeoutMs: 300 });
+    // Long enough for the group leader (a node process) to start the command on a busy machine.
+    const result = await runCommand(withGrandchild(pidFile), { cwd, timeoutMs: 2_000 });
     const pid = grandchildPid(pidFile);
     try {
       assert.equal(result.timedOut, true);
@@ -69,8 +73,9 @@ describe('runCommand', () => {
   it('on abort cancels the command and its grandchildren', async () => {
     const pidFile = join(cwd, 'abort.pid');
     const controller = new AbortController();
-    setTimeout(() => controller.abort(), 300);
-    const result = await runCommand(withGrandchild(pidFile), { cwd, timeoutMs: 10_000, signal: controller.signal });
+    const abortOnceStarted = setInterval(() => { if (existsSync(pidFile)) controller.abort(); }, 50);
+    const result = await runCommand(withGrandchild(pidFile), { cwd, timeoutMs: 10_000, signal: controller.signal })
+      .finally(() => clearInterval(abortOnceStarted));
     const pid = grandchildPid(pidFile);
     try {
       assert.equal(result.cancelled, true);
@@ -88,6 +93,22 @@ describe('runCommand', () => {
     const result = await runCommand(['sleep', '5'], { cwd, timeoutMs: 1_000, signal: AbortSignal.abort() });
     assert.equal(result.cancelled, true);
     assert.equal(result.timedOut, false);
+  });
+
+  it('when its owner is SIGKILLed mid-command, the command and its grandchildren are stopped', async () => {
+    const [commandFile, grandchildFile] = [join(cwd, 'owned.pid'), join(cwd, 'owned-grandchild.pid')];
+    const owner = startCommandOwner(sh(`sleep 60 >/dev/null 2>&1 & echo $! > ${grandchildFile}; echo $$ > ${commandFile}; sleep 60`), cwd);
+    const pids: number[] = [];
+    try {
+      for (let waited = 0; !(existsSync(commandFile) && existsSync(grandchildFile)) && waited < 15_000; waited += 50) await sleep(50);
+      pids.push(readPid(commandFile), readPid(grandchildFile));
+      assert.deepEqual(pids.filter(pidAlive), pids, 'the command runs while its owner lives');
+      owner.kill('SIGKILL');
+      assert.deepEqual(await waitAllDead(pids, 5_000), [], 'the command outlived its owner');
+    } finally {
+      owner.kill('SIGKILL');
+      pids.forEach(killIfAlive);
+    }
   });
 
   it('rejects, naming the program, when it cannot be started', async () => {
