@@ -1,7 +1,7 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import { commitAuthor, commitSubject, diffRange, GitError, isGitRepo, MAX_DIFF_BYTES, resolveCommit } from '../activities/change/git.js';
-import { checkDiffUsable } from '../activities/change/validateDiff.js';
+import { commitAuthor, commitSubject, diffRange, GitError, GitOutputTooLargeError, isGitRepo, MAX_DIFF_BYTES, resolveCommit } from '../activities/change/git.js';
+import { checkDiffUsable, diffTooLargeReason } from '../activities/change/validateDiff.js';
 import { CliError, UsageError } from './errors.js';
 import type { GitHubClient } from '../github/client.js';
 import { GitHubError } from '../github/errors.js';
@@ -28,8 +28,11 @@ export async function resolveChange(repo: string, base: string, head: string): P
   if (baseSha === headSha) {
     throw new UsageError(`--base ${base} and --head ${head} are the same commit (${baseSha.slice(0, 12)}): there is no change`);
   }
-  const raw = await diffRange(repoPath, baseSha, headSha);
-  const usable = checkDiffUsable(raw, `the diff ${base}...${head}`);
+  const label = `the diff ${base}...${head}`;
+  const raw = await diffRange(repoPath, baseSha, headSha).catch((error: unknown) => {
+    throw error instanceof GitOutputTooLargeError ? new UsageError(diffTooLargeReason(label, error.limit)) : error;
+  });
+  const usable = checkDiffUsable(raw, label);
   if (!usable.ok) throw new UsageError(usable.reason);
   const [headSubject, headAuthor] = await Promise.all([commitSubject(repoPath, headSha), commitAuthor(repoPath, headSha)]);
   return { repoPath, repoName: path.basename(repoPath), baseSha, headSha, diff: usable.text, headSubject, headAuthor };

@@ -4,9 +4,10 @@ import type { RepoRef } from '../../workflows/input.js';
 import type { ChangeFindings } from '../../workflows/policy/detectors/index.js';
 import type { RiskAssessment } from '../review/agent.js';
 import { analyzeDiff, type ChangeStats } from './analyze.js';
-import { diffRange, MAX_DIFF_BYTES } from './git.js';
+import { diffRange, GitOutputTooLargeError, MAX_DIFF_BYTES } from './git.js';
 import { githubDiff } from '../github/source.js';
-import { checkDiffUsable } from './validateDiff.js';
+import { checkDiffUsable, diffTooLargeReason } from './validateDiff.js';
+import { DIFF_TOO_LARGE } from '../../workflows/failureTypes.js';
 
 export interface PreparedChange {
   diffSha256: string;
@@ -22,10 +23,15 @@ const MAX_PATHS = 200;
 /** Computes the PR's diff, stores it (claim check) and runs the code's detectors on it. */
 export function prepareChangeActivity(deps: ActivityDeps) {
   return async function prepareChange(input: { repo: RepoRef; baseSha: string; headSha: string }): Promise<PreparedChange> {
+    const label = `the diff ${input.baseSha.slice(0, 12)}...${input.headSha.slice(0, 12)}`;
     const diff = input.repo.kind === 'github'
       ? await githubDiff(input.repo, input.baseSha, input.headSha, MAX_DIFF_BYTES)
-      : await diffRange(input.repo.path, input.baseSha, input.headSha);
-    const usable = checkDiffUsable(diff, `the diff ${input.baseSha.slice(0, 12)}...${input.headSha.slice(0, 12)}`);
+      : await diffRange(input.repo.path, input.baseSha, input.headSha).catch((error: unknown) => {
+        // Retrying cannot make the change smaller.
+        if (error instanceof GitOutputTooLargeError) throw ApplicationFailure.nonRetryable(diffTooLargeReason(label, error.limit), DIFF_TOO_LARGE);
+        throw error;
+      });
+    const usable = checkDiffUsable(diff, label);
     if (!usable.ok) throw ApplicationFailure.nonRetryable(usable.reason, 'UnusableDiff');
     const { sha256 } = await deps.artifacts.put(diff);
     const analysis = analyzeDiff(usable.text);

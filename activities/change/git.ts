@@ -8,11 +8,19 @@ export const MAX_DIFF_BYTES = 64 * 1024 * 1024;
 
 export class GitError extends Error {}
 
+/** git printed more than `limit` bytes (and was stopped): for a diff, more than any agent reviews. */
+export class GitOutputTooLargeError extends GitError {
+  constructor(readonly limit: number, args: string[]) {
+    super(`git ${args.join(' ')} printed more than ${limit} bytes`);
+  }
+}
+
 async function git(repo: string, args: string[], maxBuffer = 16 * 1024 * 1024): Promise<Buffer> {
   try {
     const { stdout } = await execFileAsync('git', ['-C', repo, ...args], { encoding: 'buffer', maxBuffer });
     return stdout;
   } catch (error) {
+    if ((error as { code?: unknown }).code === 'ERR_CHILD_PROCESS_STDIO_MAXBUFFER') throw new GitOutputTooLargeError(maxBuffer, args);
     const stderr = (error as { stderr?: Buffer }).stderr?.toString('utf8').trim();
     throw new GitError(`git ${args.join(' ')} in ${repo} failed: ${stderr || String(error)}`);
   }
@@ -31,9 +39,12 @@ export async function resolveCommit(repo: string, ref: string): Promise<string> 
   return sha;
 }
 
-/** The PR's change: what head adds on top of the merge base with base (as a PR shows it). */
-export async function diffRange(repo: string, baseSha: string, headSha: string): Promise<Buffer> {
-  return git(repo, ['diff', '--no-color', '--no-ext-diff', '--binary', '-M', `${baseSha}...${headSha}`], MAX_DIFF_BYTES);
+/**
+ * The PR's change: what head adds on top of the merge base with base (as a PR shows it). Over
+ * `limit` bytes it is a GitOutputTooLargeError: callers say so with `diffTooLargeReason`.
+ */
+export async function diffRange(repo: string, baseSha: string, headSha: string, limit = MAX_DIFF_BYTES): Promise<Buffer> {
+  return git(repo, ['diff', '--no-color', '--no-ext-diff', '--binary', '-M', `${baseSha}...${headSha}`], limit);
 }
 
 export async function commitSubject(repo: string, sha: string): Promise<string> {

@@ -2,6 +2,11 @@ import { parseUnifiedDiff } from '../../workflows/policy/diff.js';
 
 export type DiffCheck = { ok: true; text: string } | { ok: false; reason: string };
 
+/** Why a diff over the size limit is refused, and what to do about it. */
+export function diffTooLargeReason(label: string, limit: number): string {
+  return `${label} is over the ${limit}-byte limit: split the change into smaller ones, or keep generated data out of the repository`;
+}
+
 /** Rejects what no agent can review: an empty change, binary files only, or bytes that are not UTF-8. */
 export function checkDiffUsable(diff: Buffer, label: string): DiffCheck {
   if (diff.length === 0 || diff.toString('utf8').trim() === '') {

@@ -3,6 +3,7 @@ import { readEnv } from '../../config/env.js';
 import { ConfigError, loadConfig } from '../../config/load.js';
 import { reviewConfigSchema } from '../../config/schema.js';
 import { analyzeDiff } from '../../activities/change/analyze.js';
+import { MAX_DIFF_BYTES } from '../../activities/change/git.js';
 import { checkDiffUsable } from '../../activities/change/validateDiff.js';
 import { computeGates } from '../../workflows/policy/gates.js';
 import { AGENT_OUTPUT_INVALID } from '../../workflows/failureTypes.js';
@@ -12,8 +13,6 @@ import { helpOption, jsonOption, parseCommandArgs } from '../args.js';
 import { EXIT, UsageError } from '../errors.js';
 import { resolveChange } from '../resolveChange.js';
 import type { Command } from './command.js';
-
-const MAX_DIFF_FILE_BYTES = 64 * 1024 * 1024;
 
 const spec = {
   name: 'review',
@@ -44,7 +43,7 @@ export const reviewCommand: Command = {
       const raw = await readFile(values.diff).catch((error: NodeJS.ErrnoException) => {
         throw new UsageError(`--diff ${values.diff}: ${error.code === 'ENOENT' ? 'no such file' : error.message}`);
       });
-      if (raw.length > MAX_DIFF_FILE_BYTES) throw new UsageError(`--diff ${values.diff}: ${raw.length} bytes is over the ${MAX_DIFF_FILE_BYTES}-byte limit`);
+      if (raw.length > MAX_DIFF_BYTES) throw new UsageError(`--diff ${values.diff}: ${raw.length} bytes is over the ${MAX_DIFF_BYTES}-byte limit`);
       const usable = checkDiffUsable(raw, `--diff ${values.diff}`);
       if (!usable.ok) throw new UsageError(usable.reason);
       diff = usable.text;
