@@ -31,6 +31,7 @@ import { fence } from '../llm/fence.js';
 import { addTokens, type ModelClient, type Prompt } from '../llm/types.js';
 import { canonicalJson, NO_TOKENS } from '../../workflows/records.js';
 import { mergeGates } from '../../workflows/policy/gates.js';
+import { displayPath } from '../../workflows/policy/displayPath.js';
 import type { TokenUsage } from '../../workflows/messages.js';
 
 export interface ClaudeReviewOptions {
@@ -112,7 +113,7 @@ function renderFileLists(plan: ReviewPlan): string {
   }
   if (plan.truncated.length > 0) {
     parts.push('Sent only in part (truncated):',
-      fence('files_truncated', listWithin(plan.truncated.map((file) => `${file.path}: ${file.moreLines} more lines not shown`), budget)));
+      fence('files_truncated', listWithin(plan.truncated.map((file) => `${displayPath(file.path)}: ${file.moreLines} more lines not shown`), budget)));
   }
   return parts.length > 0 ? parts.join('\n') : 'Every changed file is in the diff chunks.';
 }
@@ -148,8 +149,8 @@ export function mergeReviews(reviews: readonly ReviewOutput[], plan: ReviewPlan,
   if (modelRisk < input.heuristic.score) {
     rationale.push(`Risk ${riskScore}: the model scored ${modelRisk}, below the code's heuristic score ${input.heuristic.score}; the model may raise the code's score, never lower it.`);
   }
-  if (plan.omitted.length > 0) rationale.push(`Not reviewed by the model (token budget): ${listShort(plan.omitted)}.`);
-  if (plan.truncated.length > 0) rationale.push(`Reviewed only in part (truncated): ${listShort(plan.truncated.map((file) => `${file.path} (${file.moreLines} more lines)`))}.`);
+  if (plan.omitted.length > 0) rationale.push(`Not reviewed by the model (token budget): ${listShort(plan.omitted.map(displayPath))}.`);
+  if (plan.truncated.length > 0) rationale.push(`Reviewed only in part (truncated): ${listShort(plan.truncated.map((file) => `${displayPath(file.path)} (${file.moreLines} more lines)`))}.`);
   if (plan.summarised.length > 0) rationale.push(`Summarised, not sent to the model: ${plan.summarised.length} lock, vendored, generated or binary file(s).`);
 
   return reviewOutputSchema.parse({

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import type { TokenUsage } from '../../workflows/messages.js';
 import { NO_TOKENS } from '../../workflows/records.js';
+import { displayPath } from '../../workflows/policy/displayPath.js';
 import type { AgentIdentity } from '../agent.js';
 import { fence } from '../llm/fence.js';
 import { addTokens, type ModelClient, type Prompt } from '../llm/types.js';
@@ -114,13 +115,13 @@ class GapGenerator {
 
   async fill(gap: Gap, index: number, count: number): Promise<GeneratedTestEntry> {
     const entry = (file: string, kept: boolean, attempts: number, reason: string): GeneratedTestEntry =>
-      ({ file, gap: clip(`${gap.file}: ${gap.description}`, 300), kept, attempts, reason });
+      ({ file, gap: clip(`${displayPath(gap.file)}: ${gap.description}`, 300), kept, attempts, reason });
     if (pathProblem(gap.file) !== null) return entry('', false, 0, `not attempted: the gap's file ${JSON.stringify(gap.file)} is not a path inside the repository`);
     const source = await readInside(this.input.workdir, gap.file);
-    if (source === null) return entry('', false, 0, `not attempted: ${gap.file} is not a regular file in the head`);
+    if (source === null) return entry('', false, 0, `not attempted: ${displayPath(gap.file)} is not a regular file in the head`);
     const uncovered = this.uncoveredChangedLines(gap.file);
     if (uncovered !== null && uncovered.length === 0) {
-      return entry('', false, 0, `not attempted: every changed line of ${gap.file} the coverage report knows already runs`);
+      return entry('', false, 0, `not attempted: every changed line of ${displayPath(gap.file)} the coverage report knows already runs`);
     }
 
     let previous: Attempt | null = null;
