@@ -1,7 +1,7 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import type { ActivityDeps } from '../deps.js';
 import type { RepoRef } from '../../workflows/input.js';
-import type { ChangeFindings } from '../../workflows/policy/detectors/index.js';
+import type { RecordedFindings } from '../../workflows/policy/detectors/index.js';
 import type { RiskAssessment } from '../review/agent.js';
 import { analyzeDiff, type ChangeStats } from './analyze.js';
 import { diffRange, GitOutputTooLargeError, MAX_DIFF_BYTES } from './git.js';
@@ -12,7 +12,8 @@ import { DIFF_TOO_LARGE } from '../../workflows/failureTypes.js';
 export interface PreparedChange {
   diffSha256: string;
   stats: ChangeStats;
-  findings: ChangeFindings;
+  /** As the workflow reads it back from history (older runs lack the newer lists). */
+  findings: RecordedFindings;
   heuristic: RiskAssessment;
   /** Paths of files changed, capped, for the review agent's context and the audit. */
   paths: string[];

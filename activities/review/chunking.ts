@@ -24,6 +24,7 @@ import {
   isCiPath, isCode, isDocPath, isExamplePath, isGenerated, isLockfile, isMigrationPath, isSchemaFile, isTestPath, isVendored,
 } from '../../workflows/policy/detectors/paths.js';
 import { CONFIG_PATH, INFRA_PATH, isSensitive } from '../../workflows/policy/riskHeuristic.js';
+import { displayPath } from '../../workflows/policy/displayPath.js';
 
 export const DEFAULT_CHUNK_TOKENS = 24_000;
 /** With the per-call overhead included, so a 1 MB diff stays within 100k input tokens with 10% headroom. */
@@ -162,15 +163,16 @@ function isSensitivePath(path: string): boolean {
 
 function summaryOf(file: DiffFile, reason: SkipReason): SummarisedFile {
   const counts = file.binary ? 'binary' : `+${file.added.length} -${file.removed.length}`;
-  return { path: file.path, reason, added: file.added.length, removed: file.removed.length, line: `${file.path} (${counts}): ${reason}, not sent` };
+  return { path: file.path, reason, added: file.added.length, removed: file.removed.length, line: `${displayPath(file.path)} (${counts}): ${reason}, not sent` };
 }
 
-/** `### src/a.ts (modified, +3 -1)` or `### src/b.ts (renamed from src/a.ts, +0 -0)`. */
+/** `### src/a.ts (modified, +3 -1)`, `### src/b.ts (renamed from src/a.ts, +0 -0)`, `### "odd\nname" (added, +1 -0)`. */
 function header(file: DiffFile): string {
-  const status = file.status === 'renamed' && file.oldPath ? `renamed from ${file.oldPath}`
-    : file.status === 'added' && file.oldPath ? `copied from ${file.oldPath}`
+  const status = file.status === 'renamed' && file.oldPath ? `renamed from ${displayPath(file.oldPath)}`
+    : file.status === 'added' && file.oldPath ? `copied from ${displayPath(file.oldPath)}`
       : file.status;
-  return `### ${file.path} (${status}, +${file.added.length} -${file.removed.length})`;
+  const link = file.symlink ? ', symlink: the line is its target' : '';
+  return `### ${displayPath(file.path)} (${status}${link}, +${file.added.length} -${file.removed.length})`;
 }
 
 /**

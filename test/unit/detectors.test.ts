@@ -229,17 +229,74 @@ describe('API-breaking detector', () => {
   }
 });
 
+/** A symlink as `git diff` prints it: added (`new file mode 120000`) or retargeted (`index … 120000`). */
+function linkDiff(path: string, target: string, previous?: string): string {
+  const noNewline = '\\ No newline at end of file';
+  return [
+    `diff --git a/${path} b/${path}`,
+    ...(previous === undefined
+      ? ['new file mode 120000', 'index 0000000..1111111', '--- /dev/null', `+++ b/${path}`, '@@ -0,0 +1 @@']
+      : ['index 1111111..2222222 120000', `--- a/${path}`, `+++ b/${path}`, '@@ -1 +1 @@', `-${previous}`, noNewline]),
+    `+${target}`,
+    noNewline,
+    '',
+  ].join('\n');
+}
+
+describe('unsafe symlink detector', () => {
+  const cases: { name: string; diff: string; rule?: string }[] = [
+    { name: 'an absolute target', diff: linkDiff('config/passwd', '/etc/passwd'), rule: 'symlink-absolute' },
+    { name: 'an absolute target at the root', diff: linkDiff('passwd', '/'), rule: 'symlink-absolute' },
+    { name: 'a Windows drive path', diff: linkDiff('data', 'C:\\Users\\me\\.ssh'), rule: 'symlink-absolute' },
+    { name: 'a UNC path', diff: linkDiff('share', '\\\\host\\share'), rule: 'symlink-absolute' },
+    { name: 'one level too many ..', diff: linkDiff('config/outside.txt', '../../outside.txt'), rule: 'symlink-escapes-repo' },
+    { name: '.. from the root', diff: linkDiff('up', '..'), rule: 'symlink-escapes-repo' },
+    { name: 'down then up past the root', diff: linkDiff('a/link', 'b/../../../x'), rule: 'symlink-escapes-repo' },
+    { name: 'a retarget that now escapes', diff: linkDiff('a/b/link', '../../../etc/hosts', '../shared'), rule: 'symlink-escapes-repo' },
+    { name: 'a target inside .git', diff: linkDiff('public/config', '../.git/config'), rule: 'symlink-sensitive' },
+    { name: 'a git hook', diff: linkDiff('scripts/hook', '../.git/hooks/pre-commit'), rule: 'symlink-sensitive' },
+    { name: 'an env file', diff: linkDiff('public/env.txt', '../.env'), rule: 'symlink-sensitive' },
+    { name: 'an env file for one environment', diff: linkDiff('static/prod', '../.env.production'), rule: 'symlink-sensitive' },
+    { name: 'a private key', diff: linkDiff('public/cert', '../certs/server.key'), rule: 'symlink-sensitive' },
+    { name: 'an SSH key in the tree', diff: linkDiff('www/k', '../deploy/id_ed25519'), rule: 'symlink-sensitive' },
+    { name: 'a cloud credentials file', diff: linkDiff('www/c', '../gcp/credentials.json'), rule: 'symlink-sensitive' },
+    { name: 'a link in vendored code', diff: linkDiff('node_modules/pkg/data', '/etc/shadow'), rule: 'symlink-absolute' },
+    { name: 'a link inside the repository', diff: linkDiff('config/current', 'production.json') },
+    { name: 'a link up to a sibling directory', diff: linkDiff('apps/web/shared', '../../libs/shared') },
+    { name: 'a link to exactly the root', diff: linkDiff('a/b/root', '../..') },
+    { name: 'a link with ./ and // segments', diff: linkDiff('a/link', './/b/./c') },
+    { name: 'a link to an env example', diff: linkDiff('docs/env', '../.env.example') },
+    { name: 'a link to .gitignore (not .git/)', diff: linkDiff('docs/ignore', '../.gitignore') },
+    { name: 'a link retargeted inside the repository', diff: linkDiff('config/current', 'staging.json', 'production.json') },
+    { name: 'a regular file whose content is an absolute path', diff: fileDiff('config/path.txt', { add: ['/etc/passwd'] }) },
+    { name: 'a regular file whose content climbs', diff: fileDiff('notes.txt', { add: ['../../outside.txt'] }) },
+    { name: 'a removed link', diff: [
+      'diff --git a/old b/old', 'deleted file mode 120000', 'index 1111111..0000000', '--- a/old', '+++ /dev/null',
+      '@@ -1 +0,0 @@', '-/etc/passwd', '\\ No newline at end of file', ''].join('\n') },
+  ];
+  for (const { name, diff, rule } of cases) {
+    it(`${rule ? `fires ${rule} on` : 'ignores'} ${name}`, () => assert.deepEqual(rules('unsafeSymlink', diff), rule ? [rule] : []));
+  }
+
+  it('keeps the evidence small: the link, line 1 and the target, capped', () => {
+    const long = `/${'x'.repeat(500)}`;
+    const [one, two] = findings(linkDiff('config/passwd', '/etc/passwd'), linkDiff('deep', long)).unsafeSymlink;
+    assert.deepEqual(one, { file: 'config/passwd', line: 1, rule: 'symlink-absolute', excerpt: '/etc/passwd' });
+    assert.ok((two?.excerpt.length ?? 0) <= 160, `excerpt of ${two?.excerpt.length} chars`);
+  });
+});
+
 describe('detectChange', () => {
   it('skips vendored code and caps each list', () => {
     const vendored = fileDiff('vendor/github.com/x/migrate/migrations/1.sql', { add: ['CREATE TABLE t (id int);'] });
-    assert.deepEqual(findings(vendored), { schemaChange: [], newIntegration: [], secret: [], apiBreaking: [] });
+    assert.deepEqual(findings(vendored), { schemaChange: [], newIntegration: [], secret: [], apiBreaking: [], unsafeSymlink: [] });
     const many = Array.from({ length: 30 }, (_, i) => fileDiff(`migrations/${i}_x.sql`, { add: [`CREATE TABLE t${i} (id int);`] }));
     assert.equal(findings(...many).schemaChange.length, 20);
   });
 
   it('finds nothing in a docs-only change', () => {
     assert.deepEqual(findings(fileDiff('README.md', { del: ['Teh app'], add: ['The app'] })), {
-      schemaChange: [], newIntegration: [], secret: [], apiBreaking: [],
+      schemaChange: [], newIntegration: [], secret: [], apiBreaking: [], unsafeSymlink: [],
     });
   });
 });

@@ -221,6 +221,47 @@ describe('parseUnifiedDiff', () => {
     assert.deepEqual(files.map((f) => [f.path, f.status, f.added[0]?.text]), [['config.ini', 'modified', 'a=2']]);
   });
 
+  it('marks files that are symlinks after the change (git mode 120000); their added line is the target', () => {
+    const files = parseUnifiedDiff(lines(
+      'diff --git a/new-link b/new-link',
+      'new file mode 120000',
+      'index 0000000..1111111',
+      '--- /dev/null',
+      '+++ b/new-link',
+      '@@ -0,0 +1 @@',
+      '+/etc/passwd',
+      '\\ No newline at end of file',
+      'diff --git a/retargeted b/retargeted',
+      'index 1111111..2222222 120000',
+      '--- a/retargeted',
+      '+++ b/retargeted',
+      '@@ -1 +1 @@',
+      '-old',
+      '\\ No newline at end of file',
+      '+../../new',
+      '\\ No newline at end of file',
+      'diff --git a/became-link b/became-link',
+      'old mode 100644',
+      'new mode 120000',
+      'diff --git a/gone-link b/gone-link',
+      'deleted file mode 120000',
+      'index 1111111..0000000',
+      '--- a/gone-link',
+      '+++ /dev/null',
+      '@@ -1 +0,0 @@',
+      '-target',
+      '\\ No newline at end of file',
+      'diff --git a/script.sh b/script.sh',
+      'old mode 120000',
+      'new mode 100755',
+    ));
+    assert.deepEqual(files.map((f) => [f.path, f.symlink ?? false]), [
+      ['new-link', true], ['retargeted', true], ['became-link', true], ['gone-link', false], ['script.sh', false],
+    ]);
+    assert.deepEqual(files[1]?.added, [{ line: 1, text: '../../new' }]);
+    assert.equal('symlink' in (files[3] ?? {}), false, 'the key is absent, not false, for other files');
+  });
+
   it('returns nothing for text without a diff', () => {
     assert.deepEqual(parseUnifiedDiff(''), []);
     assert.deepEqual(parseUnifiedDiff('just a commit message\n---\n'), []);

@@ -32,6 +32,8 @@ describe('computeGates', () => {
     ['a schema change', { findings: found('schemaChange', 'db/migrate/1.rb') }, ['schema_change']],
     ['a new integration', { findings: found('newIntegration', 'package.json') }, ['new_integration']],
     ['a secret', { findings: found('secret', '.env') }, ['secret']],
+    ['a symlink out of the repository', { findings: found('unsafeSymlink', 'config/passwd') }, ['risk_threshold']],
+    ['findings recorded before the symlink detector', { findings: { schemaChange: [], newIntegration: [], secret: [], apiBreaking: [] } }, []],
     ['deployment risk HIGH', { deploymentRisk: 'HIGH' }, ['deploy_risk_high']],
     ['deployment risk MEDIUM', { deploymentRisk: 'MEDIUM' }, []],
     ['no deployment verdict yet', { deploymentRisk: null }, []],
@@ -95,6 +97,32 @@ describe('computeGates', () => {
     const many = Array.from({ length: 5 }, (_, i) => ({ file: `m/${i}.sql`, rule: 'migration', excerpt: '' }));
     const [reason] = computeGates({ ...calm, findings: { ...noFindings(), schemaChange: many } }).reasons;
     assert.equal(reason, 'schema change: migration in m/0.sql, migration in m/1.sql, migration in m/2.sql and 2 more');
+  });
+});
+
+describe('reasons name files so that no file name can forge a line', () => {
+  it('names each unsafe symlink with its target and why', () => {
+    const links = [
+      { file: 'config/passwd', line: 1, rule: 'symlink-absolute', excerpt: '/etc/passwd' },
+      { file: 'config/outside.txt', line: 1, rule: 'symlink-escapes-repo', excerpt: '../../outside.txt' },
+    ];
+    const { reasons } = computeGates({ ...calm, findings: { ...noFindings(), unsafeSymlink: links } });
+    assert.deepEqual(reasons, ['symlink out of the repository: config/passwd → /etc/passwd (absolute), config/outside.txt → ../../outside.txt (escapes the repository)']);
+  });
+
+  it('quotes paths with control characters or quotes in evidence, review locations and symlink targets', () => {
+    const { reasons } = computeGates({
+      ...calm,
+      findings: { ...noFindings(), schemaChange: [{ file: 'db/migrations/001_evil\nname.sql', line: 1, rule: 'migration', excerpt: '' }],
+        unsafeSymlink: [{ file: 'a"b', line: 1, rule: 'symlink-absolute', excerpt: '/etc/x\r\ny' }] },
+      review: { ...calmReview, securityIssues: [{ severity: 'high', description: 'bad', file: 'src/\u202eevil.ts', line: 2 }] },
+    });
+    assert.deepEqual(reasons, [
+      'review agent reports a high security issue in "src/\\u202eevil.ts":2: bad',
+      'symlink out of the repository: "a\\"b" → "/etc/x\\r\\ny" (absolute)',
+      'schema change: migration in "db/migrations/001_evil\\nname.sql":1',
+    ]);
+    assert.ok(reasons.every((reason) => !/[\n\r\u202e]/.test(reason)));
   });
 });
 

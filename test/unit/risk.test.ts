@@ -59,11 +59,18 @@ describe('assessRisk', () => {
     const findings: ChangeFindings = {
       schemaChange: evidence('db/migrate/1_x.rb'), newIntegration: evidence('package.json'),
       secret: [...evidence('.env'), ...evidence('config/x.yml')], apiBreaking: evidence('src/index.ts'),
+      unsafeSymlink: evidence('public/env'),
     };
     const result = assessRisk([file('db/migrate/1_x.rb', ['add_column :a, :b, :string'])], findings);
-    const kinds = result.factors.filter((f) => ['schemaChange', 'newIntegration', 'secret', 'apiBreaking'].includes(f.name));
-    assert.deepEqual(kinds.map((f) => f.points), [2, 2, 2, 2]);
+    const kinds = result.factors.filter((f) => ['schemaChange', 'newIntegration', 'secret', 'apiBreaking', 'unsafeSymlink'].includes(f.name));
+    assert.deepEqual(kinds.map((f) => f.points), [2, 2, 2, 2, 2]);
     assert.match(kinds.find((f) => f.name === 'secret')?.why ?? '', /\.env, config\/x\.yml/);
+  });
+
+  it('quotes a file name with a newline, so a factor stays one line', () => {
+    const findings = { ...noFindings(), schemaChange: evidence('db/migrations/1_evil\nname.sql') };
+    const why = assessRisk([file('db/migrations/1_evil\nname.sql', ['CREATE TABLE t (id int);'])], findings).factors.find((f) => f.name === 'schemaChange')?.why;
+    assert.equal(why, 'schema change in "db/migrations/1_evil\\nname.sql"');
   });
 
   it('keeps a lone schema change honest (gates escalate it, not the score)', () => {
@@ -73,7 +80,7 @@ describe('assessRisk', () => {
 
   it('clamps at 10 and is an integer, and the factors explain the score', () => {
     const findings: ChangeFindings = {
-      schemaChange: evidence('a'), newIntegration: evidence('b'), secret: evidence('c'), apiBreaking: evidence('d'),
+      schemaChange: evidence('a'), newIntegration: evidence('b'), secret: evidence('c'), apiBreaking: evidence('d'), unsafeSymlink: [],
     };
     const files = [file('src/billing/payment.ts', code(800)), file('Dockerfile', ['RUN x']), file('config/app.yml', ['a: 1'])];
     const result = assessRisk(files, findings);

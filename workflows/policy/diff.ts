@@ -8,6 +8,8 @@
  * it runs inside Temporal workflow code.
  *
  * Copies (`copy from`/`copy to`) are reported as `added` with `oldPath` set to the source.
+ * A file whose git mode after the change is 120000 is a symbolic link (`symlink: true`): its added lines
+ * are the link's target, as git prints it, never the content of the file it points to.
  */
 
 export interface DiffLine {
@@ -27,9 +29,15 @@ export interface DiffFile {
   binary: boolean;
   added: DiffLine[];
   removed: DiffLine[];
+  /** Present (true) only when the file is a symbolic link after the change; its added lines are the target. */
+  symlink?: true;
 }
 
 const NULL_PATH = '/dev/null';
+const SYMLINK_MODE = '120000';
+/** `index 1a2b..3c4d 100644`: the mode, when it did not change. */
+const INDEX_MODE = /^index [0-9a-f]+\.\.[0-9a-f]+ ([0-7]{6})$/;
+
 const HUNK_HEADER = /^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@/;
 
 interface Draft {
@@ -43,6 +51,8 @@ interface Draft {
   newFile: boolean;
   deletedFile: boolean;
   binary: boolean;
+  /** The git mode after the change: `new file mode`, `new mode`, or the `index` line's unchanged mode. */
+  newMode: string | null;
   added: DiffLine[];
   removed: DiffLine[];
 }
@@ -82,7 +92,11 @@ export function parseUnifiedDiff(text: string): DiffFile[] {
     }
     if (line.startsWith('--- ')) d.minusPath = headerPath(line.slice(4));
     else if (line.startsWith('+++ ')) d.plusPath = headerPath(line.slice(4));
-    else if (line.startsWith('new file mode')) d.newFile = true;
+    else if (line.startsWith('new file mode')) {
+      d.newFile = true;
+      d.newMode = line.slice('new file mode'.length).trim();
+    } else if (line.startsWith('new mode ')) d.newMode = line.slice('new mode '.length).trim();
+    else if (INDEX_MODE.test(line)) d.newMode ??= INDEX_MODE.exec(line)?.[1] ?? null;
     else if (line.startsWith('deleted file mode')) d.deletedFile = true;
     else if (line.startsWith('rename from ')) d.renameFrom = unquote(line.slice('rename from '.length));
     else if (line.startsWith('rename to ')) d.renameTo = unquote(line.slice('rename to '.length));
@@ -103,7 +117,7 @@ export function parseUnifiedDiff(text: string): DiffFile[] {
 function emptyDraft(headerOld: string | null, headerNew: string | null): Draft {
   return {
     headerOld, headerNew, minusPath: null, plusPath: null, renameFrom: null, renameTo: null,
-    copied: false, newFile: false, deletedFile: false, binary: false, added: [], removed: [],
+    copied: false, newFile: false, deletedFile: false, binary: false, newMode: null, added: [], removed: [],
   };
 }
 
@@ -154,6 +168,7 @@ function finish(d: Draft): DiffFile {
     binary: d.binary,
     added: d.added,
     removed: d.removed,
+    ...(d.newMode === SYMLINK_MODE && !deleted ? { symlink: true as const } : {}),
   };
 }
 

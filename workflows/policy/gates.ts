@@ -6,7 +6,9 @@
  * |------------------|--------------------------------------------------------------------------------|
  * | risk_threshold   | max(code risk score, review risk score) ≥ threshold, or a score is not a number; |
  * |                  | or the review reports a high/critical security issue (the agent judges the     |
- * |                  | change too risky to ship unattended: the risk gate is the one that fits)       |
+ * |                  | change too risky to ship unattended: the risk gate is the one that fits);      |
+ * |                  | or the change adds or retargets a symlink out of the repository, or into .git  |
+ * |                  | or a credentials file (a security risk no other gate names)                    |
  * | api_breaking     | the detector found a removed public name, or the review lists a breaking change |
  * | schema_change    | the detector found a migration/schema/model change                             |
  * | new_integration  | the detector found a new service SDK or client                                 |
@@ -16,16 +18,18 @@
  * | agent_uncertain  | any agent said it was unsure, or the review's confidence is low                |
  * | (any)            | the review's suggestedGates, unioned in                                        |
  *
- * Gates come out deduplicated in the canonical order of `gateNames`; `reasons` has one line per cause.
+ * Gates come out deduplicated in the canonical order of `gateNames`; `reasons` has one line per cause,
+ * and every file path in a reason goes through `displayPath`, so a file name cannot forge a line.
  */
 import { gateNames, type Gate } from '../messages.js';
 import type { ReviewOutput } from '../../activities/review/schema.js';
-import type { ChangeFindings, Evidence } from './detectors/index.js';
+import type { Evidence, RecordedFindings } from './detectors/index.js';
+import { displayPath } from './displayPath.js';
 
 export interface GateInput {
   riskScore: number;
   riskThreshold: number;
-  findings: ChangeFindings;
+  findings: RecordedFindings;
   /** null or absent: the review agent failed. */
   review?: ReviewOutput | null;
   agentFailures: { agent: string; error: string }[];
@@ -57,6 +61,9 @@ export function computeGates(input: GateInput): GateDecision {
     }
   }
 
+  const symlinks = findings.unsafeSymlink ?? [];
+  if (symlinks.length > 0) fire('risk_threshold', `symlink out of the repository: ${describeLinks(symlinks)}`);
+
   if (findings.apiBreaking.length > 0) fire('api_breaking', `API-breaking change: ${describe(findings.apiBreaking)}`);
   for (const change of review?.apiBreakingChanges ?? []) {
     fire('api_breaking', `review agent reports an API-breaking change${at(change)}: ${change.description}`);
@@ -85,12 +92,25 @@ export function mergeGates(...lists: readonly Gate[][]): Gate[] {
 
 function at(loc: { file?: string | undefined; line?: number | undefined }): string {
   if (!loc.file) return '';
-  return loc.line ? ` in ${loc.file}:${loc.line}` : ` in ${loc.file}`;
+  return loc.line ? ` in ${displayPath(loc.file)}:${loc.line}` : ` in ${displayPath(loc.file)}`;
 }
 
 /** `migration in db/migrate/1_add.rb:3, schema-file in db/schema.rb:12 and 2 more`. */
 function describe(evidence: Evidence[]): string {
-  const shown = evidence.slice(0, 3).map((e) => `${e.rule} in ${e.file}${e.line ? `:${e.line}` : ''}`);
+  return listed(evidence, (e) => `${e.rule} in ${displayPath(e.file)}${e.line ? `:${e.line}` : ''}`);
+}
+
+const LINK_RULES: Record<string, string> = {
+  'symlink-absolute': 'absolute', 'symlink-escapes-repo': 'escapes the repository', 'symlink-sensitive': 'sensitive file',
+};
+
+/** `config/passwd → /etc/passwd (absolute), public/env → ../.env (sensitive file)`: the excerpt is the target. */
+function describeLinks(evidence: Evidence[]): string {
+  return listed(evidence, (e) => `${displayPath(e.file)} → ${displayPath(e.excerpt)} (${LINK_RULES[e.rule] ?? e.rule})`);
+}
+
+function listed(evidence: Evidence[], show: (e: Evidence) => string): string {
+  const shown = evidence.slice(0, 3).map(show);
   const more = evidence.length - shown.length;
   return more > 0 ? `${shown.join(', ')} and ${more} more` : shown.join(', ');
 }

@@ -13,7 +13,8 @@
  * | config          | 1      | runtime configuration (config/ dirs, settings, env files, *.config.js)      |
  * | dependencies    | 1      | a dependency manifest or vendored third-party code changed                  |
  * | untested        | 1      | ≥ 20 net lines of production code and no test file changed                  |
- * | <finding kind>  | 2 each | schema change, new integration, API break, secret (once per kind)           |
+ * | <finding kind>  | 2 each | schema change, new integration, API break, secret, symlink out of the repo   |
+ * |                 |        | (once per kind)                                                             |
  *
  * Net changed lines: code lines (comments, blanks, lockfiles, generated files, docs and tests excluded)
  * after cancelling every removed line against an added line anywhere in the diff that differs only in
@@ -28,6 +29,7 @@
 import type { DiffFile } from './diff.js';
 import type { ChangeFindings, FindingKind } from './detectors/index.js';
 import { codeLines } from './detectors/lines.js';
+import { displayPath } from './displayPath.js';
 import { manifestParser } from './detectors/manifests.js';
 import { isCode, isDocPath, isGenerated, isLocale, isLockfile, isStyle, isTestPath, isVendored } from './detectors/paths.js';
 
@@ -42,7 +44,7 @@ export const SIZE_STEPS: readonly (readonly [number, number])[] = [[500, 3], [15
 export const SPREAD_FILES = 15;
 export const UNTESTED_MIN_LINES = 20;
 export const AREA_POINTS = { 'sensitive-area': 2, infra: 1, config: 1, dependencies: 1, untested: 1, spread: 1 } as const;
-export const FINDING_POINTS: Record<FindingKind, number> = { schemaChange: 2, newIntegration: 2, apiBreaking: 2, secret: 2 };
+export const FINDING_POINTS: Record<FindingKind, number> = { schemaChange: 2, newIntegration: 2, apiBreaking: 2, secret: 2, unsafeSymlink: 2 };
 
 /** Path words (split on separators and camelCase) naming security- or money-critical code. */
 export const SENSITIVE_WORDS: ReadonlySet<string> = new Set(['auth', 'authn', 'authz', 'authentication',
@@ -55,6 +57,7 @@ export const CONFIG_PATH = /(^|\/)(config|configs|conf|settings|environments)\/|
 
 const FINDING_NAMES: Record<FindingKind, string> = {
   schemaChange: 'schema change', newIntegration: 'new service integration', apiBreaking: 'API-breaking change', secret: 'secret-like content',
+  unsafeSymlink: 'symlink out of the repository',
 };
 
 export function assessRisk(files: DiffFile[], findings: ChangeFindings): RiskAssessment {
@@ -128,6 +131,6 @@ export function netChangedLines(files: DiffFile[]): { lines: number; moved: numb
 }
 
 function filesOf(paths: string[]): string {
-  const unique = [...new Set(paths)];
+  const unique = [...new Set(paths)].map(displayPath);
   return unique.length <= 3 ? unique.join(', ') : `${unique.slice(0, 3).join(', ')} and ${unique.length - 3} more`;
 }
