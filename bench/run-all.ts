@@ -8,6 +8,8 @@
  *   bench/results.json          this run's results, with each bench's status, time and the machine's load
  *   bench/results.md            the table: bench, figure, baseline, ratio, target, met (also printed)
  *
+ * Benches left out with --only/--skip keep their latest result: the table shows it, dated, as earlier.
+ *
  *   node --import tsx bench/run-all.ts [--only overhead,scale] [--skip scale]
  */
 import { spawn } from 'node:child_process';
@@ -112,16 +114,24 @@ async function runBench(script: string, limitSeconds: number): Promise<BenchRun>
   };
 }
 
-function readResults(files: string[]): BenchResult[] {
+interface DatedResult extends BenchResult {
+  measuredAt: string;
+  /** false: kept from an earlier run (its bench was left out of this one) */
+  thisRun: boolean;
+}
+
+/** Every result in bench/results/, those written by this run first. */
+function readResults(thisRun: Set<string>): DatedResult[] {
+  const files = readdirSync(RESULTS_DIR).filter((file) => file.endsWith('.json')).map((file) => path.join(RESULTS_DIR, file));
   return files.flatMap((file) => {
     const parsed = benchResultSchema.safeParse(JSON.parse(readFileSync(file, 'utf8')));
     if (!parsed.success) console.error(`${file}: not a bench result (${parsed.error.message})`);
-    return parsed.success ? [parsed.data] : [];
-  });
+    return parsed.success ? [{ ...parsed.data, measuredAt: parsed.data.measuredAt ?? statSync(file).mtime.toISOString(), thisRun: thisRun.has(file) }] : [];
+  }).sort((a, b) => Number(b.thisRun) - Number(a.thisRun));
 }
 
 /** One row per figure (its baseline beside it when the keys match, other baselines after), ratio/target/met once per bench. */
-function tableRows(results: BenchResult[], runs: BenchRun[]): string[][] {
+function tableRows(results: DatedResult[], runs: BenchRun[]): string[][] {
   const rows: string[][] = [];
   for (const result of results) {
     const keys = [...Object.keys(result.figures), ...Object.keys(result.baseline).filter((key) => !(key in result.figures))];
@@ -129,7 +139,7 @@ function tableRows(results: BenchResult[], runs: BenchRun[]): string[][] {
       const figure = key in result.figures ? `${key} = ${result.figures[key]}` : '';
       const baseline = key in result.baseline ? `${key} = ${result.baseline[key]}` : '';
       rows.push(index === 0
-        ? [result.name, figure, baseline, String(result.ratio), result.target, result.met ? 'yes' : '**no**']
+        ? [result.thisRun ? result.name : `${result.name} (earlier run, ${result.measuredAt.slice(0, 10)})`, figure, baseline, String(result.ratio), result.target, result.met ? 'yes' : '**no**']
         : ['', figure, baseline, '', '', '']);
     });
   }
@@ -149,7 +159,7 @@ for (const bench of benches()) {
   runs.push(run);
   console.log(`=== ${bench.script}: ${run.status} in ${run.seconds} s ===`);
 }
-const results = readResults(runs.flatMap((run) => run.results));
+const results = readResults(new Set(runs.flatMap((run) => run.results)));
 const machine = {
   cpus: cpus().length,
   memoryGiB: Math.round(totalmem() / 1024 ** 3),

@@ -17,13 +17,15 @@ export const benchResultSchema = z.object({
   target: z.string(),
   met: z.boolean(),
   notes: z.string(),
+  /** when writeResult wrote it (older results lack it) */
+  measuredAt: z.string().optional(),
 });
 export type BenchResult = z.infer<typeof benchResultSchema>;
 
 export const RESULTS_DIR = fileURLToPath(new URL('../results/', import.meta.url));
 
 export function writeResult(result: BenchResult): string {
-  const checked = benchResultSchema.parse(result);
+  const checked = benchResultSchema.parse({ ...result, measuredAt: new Date().toISOString() });
   mkdirSync(RESULTS_DIR, { recursive: true });
   const file = path.join(RESULTS_DIR, `${checked.name}.json`);
   writeFileSync(file, `${JSON.stringify(checked, null, 2)}\n`);
