@@ -4,8 +4,8 @@
  * judges canary against stable every interval (workflows/policy/canaryJudge.ts) and returns early on a
  * clear failure; every verdict becomes a decision record. A paused canary is still judged (and rolled
  * back on failure) but does not advance until resumed. Passing every step promotes; anything else rolls
- * back, writes an incident report and fails closed. Whatever happens, the deployment is stopped and the
- * lock released.
+ * back, writes an incident report and fails closed. A canary cancelled half-way (a revision pushed, the
+ * run cancelled) is rolled back too. Whatever happens, the deployment is stopped and the lock released.
  */
 import { CancellationScope, isCancellation } from '@temporalio/workflow';
 import { canarySteps, type CanaryStep } from '../config/schema.js';
@@ -45,6 +45,7 @@ export async function runCanary(run: PipelineRun, staging: TrafficSummary | null
     const where = [holder && `held by ${holder}`, position && `we are number ${position} in line`].filter(Boolean).join(', ');
     run.describe(`waiting for the deploy lock of ${service.name}${where ? ` (${where})` : ''}`);
   });
+  let settled = false;
   try {
     const waitedSeconds = Math.round((Date.now() - askedAt) / 1000);
     note(`deploy lock of ${service.name} acquired after ${waitedSeconds}s`);
@@ -52,6 +53,8 @@ export async function runCanary(run: PipelineRun, staging: TrafficSummary | null
       policy: stepDecision('canary', `deploy lock of ${service.name} acquired`, `no other canary of ${service.name} runs until this one ends; waited ${waitedSeconds}s`, { service: service.name, waitedSeconds }),
     });
     const failure = await rampUp(run, ref, note);
+    // From here the canary is rolled back or promoted: a cancellation no longer leaves it half-way.
+    settled = true;
     if (failure) return await rollBack(run, ref, failure, timeline);
     run.setStage('promoting');
     const promoted = await run.acts.promoteCanary({ ...ref, service: service.name, headSha: run.headSha, staging });
@@ -59,7 +62,11 @@ export async function runCanary(run: PipelineRun, staging: TrafficSummary | null
     await run.record({ policy: stepDecision('promoting', 'canary promoted to 100%', 'every ramp step passed its judgement', { report: promoted }) });
     return { kind: 'deployed', reason: `canary passed ${canarySteps(run.input.config.canary).length} step(s) and was promoted` };
   } catch (error) {
-    if (isCancellation(error)) throw error;
+    if (isCancellation(error)) {
+      // Stopping alone may leave the canary its share of traffic (the command target's stop only frees resources).
+      if (!settled && run.version.rollbackOnCancel) await CancellationScope.nonCancellable(() => rollBackCancelled(run, ref));
+      throw error;
+    }
     // The canary could not be run or judged: fail closed, never promote what was not judged.
     await CancellationScope.nonCancellable(() => run.acts.rollbackCanary(ref));
     return { kind: 'failed', reason: `canary could not be completed, rolled back: ${errorMessage(error)}` };
@@ -191,6 +198,18 @@ async function rollBack(run: PipelineRun, ref: DeploymentRef, failure: StepFailu
     });
   }
   return { kind: 'rolled_back', reason, incidentReportSha256: incident?.reportSha256 ?? null };
+}
+
+/** A canary cancelled before its judgement ended: traffic goes back to stable, and the audit says why. */
+async function rollBackCancelled(run: PipelineRun, ref: DeploymentRef): Promise<void> {
+  const why = run.pendingHead ? `revision ${run.pendingHead.slice(0, 12)} was pushed` : 'the run was cancelled';
+  run.describe(`rolling back the canary: ${why}`);
+  const rolledBack = await run.acts.rollbackCanary(ref);
+  await run.record({
+    policy: stepDecision('rolling_back', `canary rolled back: ${why}`, `the canary of ${run.headSha.slice(0, 12)} was cancelled before its judgement ended; its traffic goes back to stable and nothing of it is promoted`, {
+      headSha: run.headSha, newHead: run.pendingHead, stableHealthy: rolledBack.stableHealthy, report: rolledBack,
+    }),
+  });
 }
 
 function summary(brief: IntervalVerdict['canary'] | undefined): TrafficSummary {

@@ -10,10 +10,14 @@ import { patched } from '@temporalio/workflow';
 export const RISK_FLOOR_PATCH = 'risk-floor-is-the-code-heuristic';
 /** Canary v2: deploy lock, ramp steps watched by an activity, the statistical judge. Implies the risk floor. */
 export const CANARY_V2_PATCH = 'canary-ramp-lock-and-statistical-judge';
+/** A cancelled canary (a revision pushed mid-canary, or the run cancelled) is rolled back before it is stopped. */
+export const CANARY_ROLLBACK_ON_CANCEL_PATCH = 'canary-rolled-back-when-cancelled';
 
 export interface RunVersion {
   /** Started with canary v2 (and everything before it); false: a run from before, replaying its own code. */
   readonly canaryV2: boolean;
+  /** A cancelled canary is rolled back (and the rollback recorded); false: it was only stopped. */
+  readonly rollbackOnCancel: boolean;
   /** Runs from before canary v2 ask for the risk floor where they always did. */
   riskFloor(): boolean;
 }
@@ -21,5 +25,6 @@ export interface RunVersion {
 /** Call once, first thing in the workflow. */
 export function runVersion(): RunVersion {
   const canaryV2 = patched(CANARY_V2_PATCH);
-  return { canaryV2, riskFloor: () => canaryV2 || patched(RISK_FLOOR_PATCH) };
+  const rollbackOnCancel = patched(CANARY_ROLLBACK_ON_CANCEL_PATCH);
+  return { canaryV2, rollbackOnCancel, riskFloor: () => canaryV2 || patched(RISK_FLOOR_PATCH) };
 }

@@ -1,8 +1,8 @@
 /**
  * Races around one service, on the `command` target (every deploy step counted by step.sh):
  * two PRs at once (the deploy lock lets one canary run at a time), the same PR started twice at once
- * (one workflow), and a revision pushed while the canary runs (the old head's canary ends, the new
- * head is reviewed again, and nothing of the old head is promoted).
+ * (one workflow), and a revision pushed while the canary runs (the old head's canary is rolled back and
+ * stopped, the new head is reviewed again, and nothing of the old head is promoted).
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -105,8 +105,9 @@ describe('concurrent PRs and revisions (command target)', { timeout: 1_200_000 }
       assert.equal(result.approvedBy, null);
       assert.deepEqual(await stepCounts(dir, `${id}-r1`), {
         'deploy-canary': { started: 1, ended: 1, failed: 0 },
+        rollback: { started: 1, ended: 1, failed: 0 },
         stop: { started: 1, ended: 1, failed: 0 },
-      }, 'the old head: deployed as a canary, then stopped; never promoted');
+      }, 'the old head: deployed as a canary, rolled back, then stopped; never promoted');
       assert.deepEqual(await stepCounts(dir, `${id}-r2`), {
         'deploy-canary': { started: 1, ended: 1, failed: 0 },
         promote: { started: 1, ended: 1, failed: 0 },
@@ -122,11 +123,15 @@ describe('concurrent PRs and revisions (command target)', { timeout: 1_200_000 }
     }
   });
 
-  it('a revision pushed during the canary: the old canary\'s traffic is rolled back before it is stopped', {
-    todo: 'product bug: workflows/canary.ts runCanary rethrows a cancellation (revisionPushed) without rolling back; only stopDeployment runs. On the command target `stop` only releases resources (docs/command-target.md: stop.sh scales the canary to zero) and the canary keeps its traffic share (PRPILOT_PERCENT) until the new head\'s deploy-canary, which comes after review, tests and staging',
-  }, async () => {
+  // On the command target `stop` only releases resources (docs/command-target.md): without the rollback
+  // the old canary would keep its traffic share until the new head's deploy-canary.
+  it('a revision pushed during the canary: the old canary\'s traffic is rolled back before it is stopped', async () => {
     assert.ok(revisionCase, 'the previous case ran');
     const rollbacks = await invocations(revisionCase.dir, 'rollback', `${revisionCase.id}-r1`);
     assert.equal(rollbacks.length, 1, 'the old head\'s canary was rolled back');
+    const events = (await stepEvents(revisionCase.dir)).filter((event) => event.deploymentId === `${revisionCase!.id}-r1`);
+    const rolledBackAt = events.find((event) => event.step === 'rollback' && event.event === 'end')?.at ?? Infinity;
+    const stopAt = events.find((event) => event.step === 'stop' && event.event === 'start')?.at ?? -Infinity;
+    assert.ok(rolledBackAt <= stopAt, `rolled back (${rolledBackAt}) before the stop began (${stopAt})`);
   });
 });

@@ -7,12 +7,13 @@ import { after, before, describe, it } from 'node:test';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { WorkflowHandle } from '@temporalio/client';
 import { prToProduction } from '../../workflows/prToProduction.js';
-import { pauseSignal, resumeSignal } from '../../workflows/messages.js';
+import { pauseSignal, resumeSignal, revisionPushedSignal } from '../../workflows/messages.js';
 import type { Activities } from '../../activities/index.js';
 import { auditFromHistory } from '../../cli/audit/trail.js';
 import { timeSkippingEnv } from '../helpers/temporal.js';
 import { stopLockWorker, testWorker, until } from './harness.js';
-import { failedWatch, fakeActivities, heldWatch, passedWatch, prInput } from './fakes.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { failedWatch, fakeActivities, heldWatch, passedWatch, prInput, STEP_REPORT } from './fakes.js';
 
 let env: TestWorkflowEnvironment;
 before(async () => { env = await timeSkippingEnv(); });
@@ -67,6 +68,38 @@ describe('canary ramp, pause/resume and deploy lock', { timeout: 600_000 }, () =
     assert.equal(calls.promoteCanary, undefined);
     assert.equal(calls.rollbackCanary?.length, 1);
     assert.equal(calls.stopDeployment?.length, 1);
+  });
+
+  it('rolls back a canary cancelled by a new revision before stopping it, records why, and deploys the new head', async () => {
+    const events: string[] = [];
+    let releaseOldWatch!: () => void;
+    const oldWatch = new Promise<void>((resolve) => { releaseOldWatch = resolve; });
+    const { activities, calls } = fakeActivities({
+      async watchCanary(input) {
+        if (input.deploymentId.endsWith('-r1')) await oldWatch; // the old head's canary is mid-judgement
+        return passedWatch();
+      },
+      async rollbackCanary(input) { events.push(`rollback ${input.deploymentId}`); return { ...STEP_REPORT, stableHealthy: true }; },
+      async promoteCanary(input) { events.push(`promote ${input.deploymentId}`); return STEP_REPORT; },
+      async stopDeployment(input) { events.push(`stop ${input.deploymentId}`); },
+    });
+    const newHead = 'e'.repeat(40);
+    const { result, history, workflowId } = await runPr(activities, ramp, async (handle) => {
+      for (let i = 0; i < 400 && !calls.watchCanary; i++) await sleep(50);
+      assert.ok(calls.watchCanary, 'the old head\'s canary was never watched');
+      await handle.signal(revisionPushedSignal, { headSha: newHead });
+      await until(handle, (s) => s.attempt === 2);
+      const done = await handle.result();
+      releaseOldWatch();
+      return { result: done, history: await handle.fetchHistory(), workflowId: handle.workflowId };
+    });
+    assert.equal(result.outcome, 'deployed', result.reason);
+    assert.equal(result.headSha, newHead);
+    assert.deepEqual(events, [`rollback ${workflowId}-r1`, `stop ${workflowId}-r1`, `promote ${workflowId}-r2`, `stop ${workflowId}-r2`]);
+    const records = auditFromHistory(history);
+    assert.ok(records.chain.ok, records.chain.problems.join('; '));
+    const rollbacks = records.records.filter((record) => record.stage === 'rolling_back');
+    assert.deepEqual(rollbacks.map((record) => record.decision), [`canary rolled back: revision ${newHead.slice(0, 12)} was pushed`]);
   });
 
   it('holds a paused canary between steps, judging it, and continues when resumed; both are in the audit', async () => {
