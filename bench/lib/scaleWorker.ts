@@ -35,6 +35,16 @@ const worker = await benchWorker({
   activities: benchActivities(), options: input.options,
 });
 process.once('SIGTERM', () => worker.shutdown());
+// SCALE_MEMORY_LOG=1: where the worker's memory goes, every 5 s on stderr (the main isolate's heap and
+// buffers; the rest of the RSS is the workflow thread's heap and the Rust core).
+if (process.env.SCALE_MEMORY_LOG === '1') {
+  const MiB = 1024 * 1024;
+  setInterval(() => {
+    const usage = process.memoryUsage();
+    const mib = (bytes: number) => Math.round(bytes / MiB);
+    process.stderr.write(`memory ${JSON.stringify({ rss: mib(usage.rss), heapUsed: mib(usage.heapUsed), heapTotal: mib(usage.heapTotal), external: mib(usage.external), arrayBuffers: mib(usage.arrayBuffers) })}\n`);
+  }, 5_000).unref();
+}
 const running = worker.run();
 process.stdout.write(`${JSON.stringify({ event: 'ready', pid: process.pid })}\n`);
 await running;

@@ -9,7 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { isReachable } from '../../server/devServer.js';
 import { devServerSearchAttributeFlags } from '../../server/searchAttributes.js';
 import { temporalBinary } from '../../server/temporalBinaries.js';
-import { freePort, quietRuntime } from '../../test/helpers/temporal.js';
+import { freePort, onFreePorts, quietRuntime } from '../../test/helpers/temporal.js';
 import { WORKFLOWS_PATH } from '../../workers/worker.js';
 import { stopChild } from './child.js';
 import type { Workspace } from './workspace.js';
@@ -31,7 +31,11 @@ export interface BenchServer {
  * default) keeps its state in memory; `file` in SQLite on disk as `prpilot dev` and the demo do (every
  * write then waits for the disk: on this VM's disk ~4 ms a sync, which caps the server, not prpilot).
  */
-export async function benchDevServer(workspace: Workspace, persistence: 'memory' | 'file' = 'memory'): Promise<BenchServer> {
+export function benchDevServer(workspace: Workspace, persistence: 'memory' | 'file' = 'memory'): Promise<BenchServer> {
+  return onFreePorts(() => startBenchDevServer(workspace, persistence));
+}
+
+async function startBenchDevServer(workspace: Workspace, persistence: 'memory' | 'file'): Promise<BenchServer> {
   quietRuntime();
   const binary = await temporalBinary('cli');
   if (!binary.path) throw new Error('no Temporal CLI binary: run scripts/ensure-temporal');

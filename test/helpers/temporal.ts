@@ -43,20 +43,36 @@ export function freePort(): Promise<number> {
   });
 }
 
+/**
+ * Starts a server on ports picked just before, again on fresh ports when one was taken meanwhile: a free
+ * port can be claimed by another process between the check and the bind (the dev server also picks its
+ * HTTP API port itself), and tests or benches running side by side do exactly that.
+ */
+export async function onFreePorts<T>(start: () => Promise<T>, attempts = 3): Promise<T> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await start();
+    } catch (error) {
+      if (attempt >= attempts || !String(error).includes('address already in use')) throw error;
+    }
+  }
+}
+
 /** A real `temporal server start-dev` on free ports with its own database, for end-to-end tests. */
 export async function startTestDevServer(): Promise<DevServer & { dir: string; cliPath: string }> {
   const binary = await temporalBinary('cli');
   if (!binary.path) throw new Error('no Temporal CLI binary: run scripts/ensure-temporal');
+  const cliPath = binary.path;
   const dir = await mkdtemp(path.join(tmpdir(), 'prpilot-e2e-server-'));
-  const server = await startDevServer({
-    cliPath: binary.path,
+  const server = await onFreePorts(async () => startDevServer({
+    cliPath,
     dbFile: path.join(dir, 'temporal.sqlite'),
     logFile: path.join(dir, 'server.log'),
     port: await freePort(),
     uiPort: await freePort(),
     detached: false,
-  });
-  return { ...server, dir, cliPath: binary.path };
+  }));
+  return { ...server, dir, cliPath };
 }
 
 let runtimeInstalled = false;
