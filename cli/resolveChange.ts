@@ -90,8 +90,8 @@ function sameRef(given: string, ref: string, sha: string): boolean {
   return given === ref || (given.length >= 7 && /^[0-9a-f]+$/.test(given) && sha.startsWith(given));
 }
 
-/** A wrong repository or PR number is the user's input (exit 2); a bad token, no access or an outage is not (exit 1). */
+/** A wrong repository or PR number, or a PR too large to review, is the user's to fix (exit 2); a bad token, no access or an outage is not (exit 1). */
 export function cliGitHubError(error: unknown): Error {
   if (!(error instanceof GitHubError)) return error instanceof Error ? error : new Error(String(error));
-  return error.kind === 'not_found' ? new UsageError(error.message, { cause: error }) : new CliError(error.message, { cause: error });
+  return error.kind === 'not_found' || error.kind === 'too_large' ? new UsageError(error.message, { cause: error }) : new CliError(error.message, { cause: error });
 }

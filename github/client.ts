@@ -189,7 +189,7 @@ async function readCapped(response: Response, maxBytes: number, what: string, ap
       size += (chunk as Buffer).length;
       // Throwing out of the loop destroys the stream, so the rest is never downloaded.
       if (size > maxBytes) {
-        throw new GitHubError(`${what}: the diff is larger than ${Math.round(maxBytes / 1024 / 1024)} MiB`, 'rejected', response.status);
+        throw new GitHubError(`${what}: the diff is over the ${maxBytes}-byte limit: split the change into smaller ones, or keep generated data out of the repository`, 'too_large', response.status);
       }
       chunks.push(chunk as Buffer);
     }

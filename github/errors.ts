@@ -2,7 +2,7 @@
  * What went wrong talking to GitHub, sorted by what the caller should do about it: fix the token or
  * the access (never retried), fix the name, or wait (rate limit, outage: retried by Temporal).
  */
-export type GitHubErrorKind = 'unauthorized' | 'forbidden' | 'not_found' | 'rate_limited' | 'unavailable' | 'rejected' | 'invalid_response';
+export type GitHubErrorKind = 'unauthorized' | 'forbidden' | 'not_found' | 'rate_limited' | 'unavailable' | 'rejected' | 'too_large' | 'invalid_response';
 
 const RETRYABLE: ReadonlySet<GitHubErrorKind> = new Set(['rate_limited', 'unavailable']);
 const DEFAULT_RATE_LIMIT_WAIT_MS = 60_000;

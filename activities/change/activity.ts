@@ -7,7 +7,7 @@ import { analyzeDiff, type ChangeStats } from './analyze.js';
 import { diffRange, GitOutputTooLargeError, MAX_DIFF_BYTES } from './git.js';
 import { githubDiff } from '../github/source.js';
 import { checkDiffUsable, diffTooLargeReason } from './validateDiff.js';
-import { DIFF_TOO_LARGE } from '../../workflows/failureTypes.js';
+import { DIFF_TOO_LARGE, UNUSABLE_DIFF } from '../../workflows/failureTypes.js';
 
 export interface PreparedChange {
   diffSha256: string;
@@ -33,7 +33,7 @@ export function prepareChangeActivity(deps: ActivityDeps) {
         throw error;
       });
     const usable = checkDiffUsable(diff, label);
-    if (!usable.ok) throw ApplicationFailure.nonRetryable(usable.reason, 'UnusableDiff');
+    if (!usable.ok) throw ApplicationFailure.nonRetryable(usable.reason, UNUSABLE_DIFF);
     const { sha256 } = await deps.artifacts.put(diff);
     const analysis = analyzeDiff(usable.text);
     return {

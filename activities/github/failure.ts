@@ -1,5 +1,6 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { GitHubError, type GitHubErrorKind } from '../../github/errors.js';
+import { DIFF_TOO_LARGE } from '../../workflows/failureTypes.js';
 
 /** ApplicationFailure types for GitHub trouble, one per kind; only rate limits and outages are retried. */
 export const GITHUB_FAILURE_TYPES: Record<GitHubErrorKind | 'not_configured', string> = {
@@ -9,6 +10,7 @@ export const GITHUB_FAILURE_TYPES: Record<GitHubErrorKind | 'not_configured', st
   rate_limited: 'GitHubRateLimited',
   unavailable: 'GitHubUnavailable',
   rejected: 'GitHubRejected',
+  too_large: DIFF_TOO_LARGE,
   invalid_response: 'GitHubInvalidResponse',
   not_configured: 'GitHubNotConfigured',
 };

@@ -22,6 +22,10 @@ import { NativeConnection, type Worker } from '@temporalio/worker';
 import { buildDemoRepo, type DemoRepo } from '../../cli/demo/buildRepo.js';
 import { signBody } from '../../cli/webhook/signature.js';
 import { createGitHubClient } from '../../github/client.js';
+import { GitHubError } from '../../github/errors.js';
+import { cliGitHubError } from '../../cli/resolveChange.js';
+import { UsageError } from '../../cli/errors.js';
+import { DIFF_TOO_LARGE } from '../../workflows/failureTypes.js';
 import { diffRange, exportTree, MAX_DIFF_BYTES } from '../../activities/change/git.js';
 import { exportGitHubTree, githubDiff } from '../../activities/github/source.js';
 import { githubActivities } from '../../activities/github/index.js';
@@ -113,6 +117,16 @@ describe('GitHub source and reporting against the API stub', () => {
     const [apiDiff, gitDiff] = await Promise.all([githubDiff(REPO, base, head, MAX_DIFF_BYTES, factory), diffRange(repo.path, base, head)]);
     assert.ok(apiDiff.length > 0);
     assert.equal(apiDiff.toString('utf8'), gitDiff.toString('utf8'));
+
+    // Over the limit: a usage error naming it (exit 2 in the CLI), a non-retryable DiffTooLarge in an activity.
+    const tooLarge = await factory().compareDiff(REPO, base, head, 16).then(() => null, (error: unknown) => error);
+    assert.ok(tooLarge instanceof GitHubError && tooLarge.kind === 'too_large', String(tooLarge));
+    assert.match(tooLarge.message, /is over the 16-byte limit: split the change into smaller ones/);
+    assert.ok(cliGitHubError(tooLarge) instanceof UsageError);
+    const failure = await githubDiff(REPO, base, head, 16, factory).then(() => null, (error: unknown) => error);
+    assert.ok(failure instanceof ApplicationFailure, String(failure));
+    assert.equal(failure.type, DIFF_TOO_LARGE);
+    assert.equal(failure.nonRetryable, true);
   });
 
   it('publishes a status per stage, clipped to 140 characters, and skips local repositories', async () => {
