@@ -8,6 +8,8 @@
  *   demo-rejected.json  rejected      the risky PR, rejected with `prpilot reject`
  *   demo-expired.json   expired       the risky PR with a 6-s approval window (one reminder, then expired)
  *   demo-failed.json    failed        the clean PR's greeting change without its test update: tests fail
+ *   demo-revised.json   deployed      the clean PR, a revision pushed while its 30-s canary runs: that canary
+ *                                     is rolled back and the new head goes through again and is deployed
  *   deploy-lock.json    (running)     deploy-lock-demo-service after it served the demo's canaries
  *
  * Run after a deliberate, patched() workflow change:
@@ -33,8 +35,12 @@ import { startTestDevServer } from '../test/helpers/temporal.js';
 /** The parts of the temporal CLI's history JSON this script reads. */
 interface HistoryJson {
   events: {
+    eventId: string;
     workflowExecutionCompletedEventAttributes?: { result?: { payloads?: { data: string }[] } };
+    workflowExecutionSignaledEventAttributes?: { signalName: string };
     signalExternalWorkflowExecutionInitiatedEventAttributes?: { signalName: string };
+    activityTaskScheduledEventAttributes?: { activityType: { name: string } };
+    activityTaskCompletedEventAttributes?: { scheduledEventId: string };
   }[];
 }
 
@@ -50,7 +56,7 @@ try {
   worker = await startWorker();
   const repo = await buildDemoRepo(home);
   await addUntestedBranch(repo);
-  await Promise.all([recordRejected(repo), recordExpired(repo), recordFailed(repo)]);
+  await Promise.all([recordRejected(repo), recordExpired(repo), recordFailed(repo), recordRevised(repo)]);
   await recordDeployLock();
   await stopWorker(worker);
 } catch (error) {
@@ -86,9 +92,7 @@ async function recordRejected(repo: DemoRepo): Promise<void> {
 
 /** The risky PR with a 6-s approval window and a reminder every 3 s: nobody answers, it expires. */
 async function recordExpired(repo: DemoRepo): Promise<void> {
-  const config = JSON.parse(await readFile(path.join(demoServiceDir, 'prpilot.config.json'), 'utf8')) as Record<string, unknown>;
-  const configFile = path.join(home, 'short-approval.config.json');
-  await writeFile(configFile, JSON.stringify({ ...config, approval: { timeoutSeconds: 6, reminderSeconds: 3 } }));
+  const configFile = await writeDemoConfig('short-approval.config.json', () => ({ approval: { timeoutSeconds: 6, reminderSeconds: 3 } }));
   const workflowId = await startPr(repo, ['--head', 'pr/risky', '--pr', '202', '--config', configFile, '--wait'], 12);
   await savePrHistory(workflowId, 'demo-expired.json', 'expired');
 }
@@ -97,6 +101,43 @@ async function recordExpired(repo: DemoRepo): Promise<void> {
 async function recordFailed(repo: DemoRepo): Promise<void> {
   const workflowId = await startPr(repo, ['--head', 'pr/untested', '--pr', '203', '--wait'], 13);
   await savePrHistory(workflowId, 'demo-failed.json', 'failed');
+}
+
+/**
+ * The clean PR with a 30-s canary. Once that canary serves traffic, a second commit lands on the branch and
+ * `prpilot start` is run again for the PR: it sends revisionPushed. The old head's canary is rolled back
+ * before it is stopped (patch canary-rolled-back-when-cancelled), then the new head is reviewed again and deployed.
+ */
+async function recordRevised(repo: DemoRepo): Promise<void> {
+  const configFile = await writeDemoConfig('long-canary.config.json', (config) => ({ canary: { ...config.canary as object, durationSeconds: 30 } }));
+  const git = (...args: string[]) => promisify(execFile)('git', ['-C', repo.path, ...args]);
+  await git('branch', 'pr/revised', 'pr/clean');
+  const args = ['--head', 'pr/revised', '--pr', '204', '--config', configFile];
+  const workflowId = await startPr(repo, args, 0);
+  await waitForCanary(workflowId);
+
+  // A worktree, so the repo's checkout (which the other scenarios' CLI reads) stays on main.
+  const worktree = path.join(home, 'revised-worktree');
+  await git('worktree', 'add', '--quiet', worktree, 'pr/revised');
+  await writeFile(path.join(worktree, 'README.md'), `${await readFile(path.join(worktree, 'README.md'), 'utf8')}\nThe home endpoint greets with \`GREETING\` from src/app.js.\n`);
+  await promisify(execFile)('git', ['-C', worktree, '-c', 'user.name=alice', '-c', 'user.email=alice@example.com', 'commit', '--quiet', '--all', '-m', 'README: where the greeting comes from']);
+  await git('worktree', 'remove', worktree);
+
+  const pushed = await runCli(['start', '--repo', repo.path, '--base', repo.base, '--json', ...args, '--wait'], env, { timeoutMs: 600_000 });
+  if (pushed.code !== 0 || !pushed.stderr.includes('sent revisionPushed')) {
+    throw new Error(`prpilot start on the new head exited ${pushed.code} (expected 0, having sent revisionPushed):\n${pushed.stdout}\n${pushed.stderr}`);
+  }
+  const { events } = await showHistory(workflowId);
+  const after = (from: number, what: string, found: (event: HistoryJson['events'][number]) => boolean) => {
+    const index = events.findIndex((event, i) => i > from && found(event));
+    if (index < 0) throw new Error(`${workflowId} for demo-revised.json: no ${what} in its history`);
+    return index;
+  };
+  const scheduled = (name: string) => (event: HistoryJson['events'][number]) => event.activityTaskScheduledEventAttributes?.activityType.name === name;
+  const signalled = after(-1, 'revisionPushed signal', (event) => event.workflowExecutionSignaledEventAttributes?.signalName === 'revisionPushed');
+  const rolledBack = after(signalled, 'rollbackCanary after the revisionPushed signal', scheduled('rollbackCanary'));
+  after(rolledBack, 'startCanary of the new head after the rollback', scheduled('startCanary'));
+  await savePrHistory(workflowId, 'demo-revised.json', 'deployed');
 }
 
 /** The lock the demo's canaries took in turn; idle now, it waits out its idle timer (a running history). */
@@ -120,11 +161,35 @@ async function addUntestedBranch(repo: DemoRepo): Promise<void> {
   await git('checkout', '--quiet', repo.base);
 }
 
+/** The demo service's config with some sections replaced, written under PRPILOT_HOME; returns its path. */
+async function writeDemoConfig(file: string, change: (config: Record<string, unknown>) => Record<string, unknown>): Promise<string> {
+  const config = JSON.parse(await readFile(path.join(demoServiceDir, 'prpilot.config.json'), 'utf8')) as Record<string, unknown>;
+  const configFile = path.join(home, file);
+  await writeFile(configFile, JSON.stringify({ ...config, ...change(config) }));
+  return configFile;
+}
+
 /** `prpilot start --json ...` on the demo repo; checks its exit code (DESIGN.md) and returns the workflow id. */
 async function startPr(repo: DemoRepo, args: string[], expectedCode: number): Promise<string> {
   const run = await runCli(['start', '--repo', repo.path, '--base', repo.base, '--json', ...args], env, { timeoutMs: 300_000 });
   if (run.code !== expectedCode) throw new Error(`prpilot start ${args.join(' ')} exited ${run.code}, expected ${expectedCode}:\n${run.stdout}\n${run.stderr}`);
   return (JSON.parse(run.stdout.split('\n')[0]!) as { workflowId: string }).workflowId;
+}
+
+/** Until `prpilot status` shows the canary stage and the history shows the canary started (it takes traffic). */
+async function waitForCanary(workflowId: string): Promise<void> {
+  for (let i = 0; i < 600; i++) {
+    const status = await runCli(['status', workflowId, '--json'], env);
+    const { stage, outcome } = status.code === 0 ? JSON.parse(status.stdout) as { stage: string | null; outcome: string | null } : { stage: null, outcome: null };
+    if (outcome) throw new Error(`${workflowId} ended (${outcome}) before its canary ran`);
+    if (stage === 'canary') {
+      const { events } = await showHistory(workflowId);
+      const started = events.find((event) => event.activityTaskScheduledEventAttributes?.activityType.name === 'startCanary');
+      if (started && events.some((event) => event.activityTaskCompletedEventAttributes?.scheduledEventId === started.eventId)) return;
+    }
+    await sleep(1000);
+  }
+  throw new Error(`${workflowId}: its canary did not start`);
 }
 
 async function waitForOutcome(workflowId: string): Promise<void> {

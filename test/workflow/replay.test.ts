@@ -23,6 +23,7 @@ const KINDS: Record<string, { workflowType: string; outcome?: Outcome }> = {
   'demo-rejected.json': { workflowType: WORKFLOW_TYPE, outcome: 'rejected' },
   'demo-expired.json': { workflowType: WORKFLOW_TYPE, outcome: 'expired' },
   'demo-failed.json': { workflowType: WORKFLOW_TYPE, outcome: 'failed' },
+  'demo-revised.json': { workflowType: WORKFLOW_TYPE, outcome: 'deployed' },
   'deploy-lock.json': { workflowType: DEPLOY_LOCK_WORKFLOW_TYPE },
 };
 
@@ -78,6 +79,14 @@ describe('saved histories replay', async () => {
       await replay(history, file);
     });
   }
+
+  it('has a run whose canary is rolled back when a revision is pushed mid-canary, in the current version', async () => {
+    const history = await readHistory('demo-revised.json');
+    const scheduled = history.events.map((event) => event.activityTaskScheduledEventAttributes?.activityType.name).filter(Boolean);
+    const rollback = scheduled.indexOf('rollbackCanary');
+    assert.ok(rollback >= 0, 'demo-revised.json: a rollbackCanary activity was scheduled');
+    assert.ok(scheduled.lastIndexOf('startCanary') > rollback, 'demo-revised.json: the new head\'s canary started after the old one was rolled back');
+  });
 
   it('fails on a history the code no longer matches (the guard is not vacuous)', async () => {
     const history = await readHistory('demo-clean.json');
