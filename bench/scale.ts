@@ -47,19 +47,20 @@ interface Setting {
   options: ScaleWorkerInput['options'];
   /** node flags for the worker process */
   nodeOptions?: string;
+  /** PRPILOT_WORKFLOW_MEMORY_MB for the worker (the workflow thread's heap; the cache is sized from it) */
+  workflowMemoryMb?: number;
 }
 
-/** createPrpilotWorker's options as they are (maxCachedWorkflows 500, 20 activities, 50 local, 40 workflow tasks). */
+/** createPrpilotWorker's options as they are (workflow memory 640 MB: cache 250; 20 activities, 50 local). */
 const production: Setting = { key: 'production', options: {} };
 /** Compared with --settings, each over the production options. */
 const candidates: Setting[] = [
   production,
+  // Before tuning: the thread's heap left to V8 (4 GiB on this machine), 500 cached workflows.
+  { key: 'untuned-cache-500', options: { maxCachedWorkflows: 500 }, workflowMemoryMb: 4096 },
+  { key: 'memory-512', options: {}, workflowMemoryMb: 512 },
+  { key: 'memory-768', options: {}, workflowMemoryMb: 768 },
   { key: 'threads-2', options: { workflowThreadPoolSize: 2 } },
-  { key: 'cache-250', options: { maxCachedWorkflows: 250 } },
-  { key: 'threads-2-cache-250', options: { workflowThreadPoolSize: 2, maxCachedWorkflows: 250 } },
-  { key: 'cache-2500', options: { maxCachedWorkflows: 2500 } },
-  { key: 'heap-768', options: {}, nodeOptions: '--max-old-space-size=768' },
-  { key: 'heap-512', options: {}, nodeOptions: '--max-old-space-size=512' },
 ].filter((setting) => only === null || only.includes(setting.key));
 
 interface Measurement {
@@ -113,7 +114,11 @@ async function measureOnce(workspace: Workspace, bundlePath: string, setting: Se
   const workerInput: ScaleWorkerInput = { address: server.address, taskQueue: TASK_QUEUE, bundlePath, home: workspace.root, options: setting.options };
   const worker = spawnTsx(SCALE_WORKER, [JSON.stringify(workerInput)], {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, NODE_OPTIONS: [process.env.NODE_OPTIONS, setting.nodeOptions].filter(Boolean).join(' ') },
+    env: {
+      ...process.env,
+      NODE_OPTIONS: [process.env.NODE_OPTIONS, setting.nodeOptions].filter(Boolean).join(' '),
+      ...(setting.workflowMemoryMb ? { PRPILOT_WORKFLOW_MEMORY_MB: String(setting.workflowMemoryMb) } : {}),
+    },
   });
   const stopWorker = workspace.onCleanup(async () => { await stopChild(worker); });
   try {
@@ -196,8 +201,12 @@ const columns: [string, (m: Measurement) => string | number][] = [
   ['worker peak RSS MiB', (m) => m.workerPeakRssMiB], ['worker CPU s', (m) => m.workerCpuSeconds],
   ['server peak RSS MiB', (m) => m.serverPeakRssMiB], ['server CPU s', (m) => m.serverCpuSeconds],
 ];
+function describeSetting(setting: Setting): string {
+  const extras = [setting.workflowMemoryMb && `workflow memory ${setting.workflowMemoryMb} MB`, setting.nodeOptions && `node ${setting.nodeOptions}`].filter(Boolean);
+  return `${setting.key} ${JSON.stringify(setting.options)}${extras.length ? ` (${extras.join(', ')})` : ''}`;
+}
 const settingsUsed = compareSettings ? candidates : [production];
-console.log(`\n## Scale: concurrent PRs on one worker (${settingsUsed.map((s) => `${s.key} = ${JSON.stringify(s.options)}${s.nodeOptions ? ` node ${s.nodeOptions}` : ''}`).join('; ')})\n`);
+console.log(`\n## Scale: concurrent PRs on one worker (${settingsUsed.map(describeSetting).join('; ')})\n`);
 printTable(columns.map(([title]) => title), measurements.map((m) => columns.map(([, pick]) => pick(m))));
 if (skipped.length) console.log(`\nSkipped (budget of ${budgetSeconds} s spent): ${skipped.join(', ')}`);
 const notes = `one in-memory dev server and one worker process per measurement on this ${cpus().length}-core machine; fast fake activities (answer at once), real decision sealing and deploy lock; `
@@ -227,7 +236,7 @@ if (compareSettings) {
     ratio: best && base ? round(best.seconds / base.seconds, 3) : 1,
     target: `the fastest setting that completes ${largestN} PRs with worker peak RSS ≤ 1 GiB (ratio: its time ÷ production's)`,
     met: best ? meets(best) : false,
-    notes: `${notes}; settings over createPrpilotWorker's: ${candidates.map((s) => `${s.key} ${JSON.stringify(s.options)}${s.nodeOptions ? ` (node ${s.nodeOptions})` : ''}`).join(', ')}; best: ${best?.setting ?? 'none'}`,
+    notes: `${notes}; settings over createPrpilotWorker's: ${candidates.map(describeSetting).join(', ')}; best: ${best?.setting ?? 'none'}`,
   });
 } else {
   const many = measurements.filter((m) => !m.oneService);

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DEFAULT_TASK_QUEUE } from '../workflows/messages.js';
+import { DEFAULT_WORKFLOW_MEMORY_MB, MIN_WORKFLOW_MEMORY_MB } from '../workers/workflowMemory.js';
 
 const envSchema = z.object({
   TEMPORAL_ADDRESS: z.string().min(1).default('localhost:7233'),
@@ -41,6 +42,8 @@ const envSchema = z.object({
     .regex(/^(?:(?:[\w.-]+|\[[0-9a-fA-F:]+\]):)?\d{1,5}$/, 'must be a port or host:port')
     .refine((value) => { const port = Number(value.slice(value.lastIndexOf(':') + 1)); return port >= 1 && port <= 65535; }, 'port must be from 1 to 65535')
     .optional(),
+  /** The worker's workflow thread heap, MB; the workflow cache is sized to fit it (workers/workflowMemory.ts). */
+  PRPILOT_WORKFLOW_MEMORY_MB: z.coerce.number().int().min(MIN_WORKFLOW_MEMORY_MB).default(DEFAULT_WORKFLOW_MEMORY_MB),
 });
 
 export type PrpilotEnv = z.infer<typeof envSchema> & { llm: 'anthropic' | 'offline'; uiUrl: string };

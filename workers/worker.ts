@@ -18,6 +18,7 @@ import { Client } from '@temporalio/client';
 import { deployLockActivities } from '../activities/lock/index.js';
 import { createCommandTarget } from '../targets/command/target.js';
 import type { WorkerObservability } from './telemetry.js';
+import { capWorkflowThreadHeap, workflowMemoryPlan } from './workflowMemory.js';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
@@ -40,8 +41,9 @@ export async function createDeps(paths: HomePaths = homePaths(), agents: Agents 
 }
 
 /**
- * Worker options chosen for a 2-core machine running many mostly-waiting PR workflows: the cache
- * keeps waiting workflows warm, activity slots bound concurrent deploys and test runs.
+ * Worker options chosen for a 2-core machine running many mostly-waiting PR workflows (bench/scale.ts,
+ * docs/scaling.md): the workflow thread's heap is capped and the cache sized to fit it
+ * (PRPILOT_WORKFLOW_MEMORY_MB), activity slots bound concurrent deploys and test runs.
  */
 export async function createPrpilotWorker(options: {
   connection: NativeConnection;
@@ -55,7 +57,10 @@ export async function createPrpilotWorker(options: {
   /** Tracing and metrics interceptors (workers/telemetry.ts, workers/metrics.ts); none by default. */
   observability?: WorkerObservability;
 }): Promise<Worker> {
-  const dataConverter = 'dataConverter' in options ? options.dataConverter : dataConverterFromEnv(readEnv());
+  const env = readEnv();
+  const dataConverter = 'dataConverter' in options ? options.dataConverter : dataConverterFromEnv(env);
+  const memory = workflowMemoryPlan(env.PRPILOT_WORKFLOW_MEMORY_MB);
+  capWorkflowThreadHeap(memory);
   const workflowModules = options.observability?.workflowModules ?? [];
   // The prebuilt bundle has no workflow interceptors: with tracing on, the workflow code is bundled with them.
   const prebuilt = workflowModules.length > 0 ? null : await freshPrebuiltBundle();
@@ -77,7 +82,7 @@ export async function createPrpilotWorker(options: {
     dataConverter,
     maxConcurrentActivityTaskExecutions: 20,
     maxConcurrentLocalActivityExecutions: 50,
-    maxCachedWorkflows: 500,
+    maxCachedWorkflows: memory.maxCachedWorkflows,
     interceptors: { workflowModules, activity: options.observability?.activity ?? [] },
     ...(options.observability?.sinks ? { sinks: options.observability.sinks } : {}),
     ...options.overrides,
