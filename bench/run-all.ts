@@ -33,7 +33,7 @@ const KNOWN: { script: string; limitSeconds: number }[] = [
   { script: 'canaryRollback.ts', limitSeconds: 900 },
   { script: 'canaryFalseRollback.ts', limitSeconds: 900 },
   { script: 'canaryPrometheus.ts', limitSeconds: 900 },
-  { script: 'scale.ts', limitSeconds: 1260 },
+  { script: 'scale.ts', limitSeconds: 1680 },
 ];
 const DEFAULT_LIMIT_SECONDS = 600;
 

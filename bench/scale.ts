@@ -14,7 +14,7 @@
  * close), the worker's peak RSS (VmHWM) and CPU seconds, the dev server's; how time grows with N.
  * Target: 1,000 complete, worker peak RSS ≤ 1 GiB.
  *
- *   node --import tsx bench/scale.ts [--n 100,1000] [--one-service 20] [--budget 1080]
+ *   node --import tsx bench/scale.ts [--n 100,300,1000] [--one-service 20] [--budget 1500]
  *   node --import tsx bench/scale.ts --settings [--n 300] [--only production,threads-2]
  *       worker option settings compared (result scale-settings; not part of `npm run bench`)
  */
@@ -31,10 +31,10 @@ import { benchDevServer, bundlePrpilotWorkflows, type BenchServer } from './lib/
 import { numberFlag, numberListFlag, withWorkspace, type Workspace } from './lib/workspace.js';
 
 const compareSettings = process.argv.includes('--settings');
-const sizes = numberListFlag('n', compareSettings ? [300] : [100, 1000]);
+const sizes = numberListFlag('n', compareSettings ? [300] : [100, 300, 1000]);
 const oneServiceN = compareSettings ? 0 : numberFlag('one-service', 20);
 /** Seconds for the whole benchmark; a measurement gets what is left (at most its own cap), the rest are skipped. */
-const budgetSeconds = numberFlag('budget', compareSettings ? 3600 : 1080);
+const budgetSeconds = numberFlag('budget', compareSettings ? 3600 : 1500);
 const onlyIndex = process.argv.indexOf('--only');
 const only = onlyIndex === -1 ? null : (process.argv[onlyIndex + 1] ?? '').split(',');
 const TASK_QUEUE = 'bench-scale';
