@@ -51,7 +51,7 @@ interface Setting {
   workflowMemoryMb?: number;
 }
 
-/** createPrpilotWorker's options as they are (workflow memory 640 MB: cache 250; 20 activities, 50 local). */
+/** createPrpilotWorker's options as they are (workflow memory 640 MB: cache 444; 20 activities, 50 local). */
 const production: Setting = { key: 'production', options: {} };
 /** Compared with --settings, each over the production options. */
 const candidates: Setting[] = [

@@ -9,7 +9,7 @@ import type { ActivityDeps, Agents } from '../activities/deps.js';
 import { createLocalTarget } from '../targets/local/target.js';
 import { homePaths, type HomePaths } from '../config/paths.js';
 import { policySourceSha256 } from './policyHash.js';
-import { freshPrebuiltBundle } from './bundle.js';
+import { freshPrebuiltBundle, WORKFLOW_BUNDLER_OPTIONS } from './bundle.js';
 import { dataConverterFromEnv } from './dataConverter.js';
 import { readEnv, workflowUrl } from '../config/env.js';
 import { githubClientFactoryFromEnv } from '../github/fromEnv.js';
@@ -73,7 +73,7 @@ export async function createPrpilotWorker(options: {
     connection: options.connection,
     namespace: options.namespace,
     taskQueue: options.taskQueue,
-    ...(prebuilt ? { workflowBundle: prebuilt } : { workflowsPath: WORKFLOWS_PATH }),
+    ...(prebuilt ? { workflowBundle: prebuilt } : { workflowsPath: WORKFLOWS_PATH, bundlerOptions: WORKFLOW_BUNDLER_OPTIONS }),
     activities: {
       ...createActivities(options.deps),
       // The deploy lock's activities start and check workflows: they need a client on this connection.

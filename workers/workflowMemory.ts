@@ -1,15 +1,15 @@
 /**
  * The worker's workflow memory, sized from one number. Workflow code runs in one worker thread (the
- * SDK's reused V8 context), where every cached workflow keeps its own instance of every workflow
- * module: about 1.3 MB each, mostly zod and our schemas (measured on the bundle, docs/scaling.md). Left
- * alone, V8 sizes that thread's heap from the machine's memory (4 GiB here) and collects lazily, so a
- * worker running 300 PRs grew past 1.7 GiB. Capping the thread's heap and sizing the cache to fit it
- * keeps 1,000 concurrent PRs under 1 GiB of RSS (bench/scale.ts).
+ * SDK's reused V8 context), where every cached workflow keeps its own instance of every workflow module
+ * but the shared ones (workers/bundle.ts): about 0.7 MB each, mostly our zod schemas (1.4 MB before zod
+ * itself was shared; docs/scaling.md). Left alone, V8 sizes that thread's heap from the machine's memory
+ * (4 GiB here) and collects lazily: a worker running 300 PRs grew past 1.7 GiB. Capping the thread's
+ * heap and sizing the cache to fit it bounds the worker's memory (bench/scale.ts).
  */
 import v8 from 'node:v8';
 
-/** Heap per cached workflow, with room for its state and a replay in flight (1.3 MB measured). */
-const MB_PER_CACHED_WORKFLOW = 1.6;
+/** Heap per cached workflow, with room for its state and a replay in flight (0.7 MB measured). */
+const MB_PER_CACHED_WORKFLOW = 0.9;
 /** What the thread's heap holds besides the cache: the SDK, the bundle's code, activations in flight. */
 const BASE_MB = 240;
 export const DEFAULT_WORKFLOW_MEMORY_MB = 640;

@@ -11,6 +11,7 @@ import { devServerSearchAttributeFlags } from '../../server/searchAttributes.js'
 import { temporalBinary } from '../../server/temporalBinaries.js';
 import { freePort, onFreePorts, quietRuntime } from '../../test/helpers/temporal.js';
 import { WORKFLOWS_PATH } from '../../workers/worker.js';
+import { WORKFLOW_BUNDLER_OPTIONS } from '../../workers/bundle.js';
 import { stopChild } from './child.js';
 import type { Workspace } from './workspace.js';
 
@@ -84,7 +85,7 @@ export async function bundlePrpilotWorkflows(workspace: Workspace): Promise<{ co
 }
 
 export async function bundleToFile(workspace: Workspace, workflowsPath: string, fileName: string): Promise<{ code: string; codePath: string }> {
-  const { code } = await bundleWorkflowCode({ workflowsPath, logger: quietLogger });
+  const { code } = await bundleWorkflowCode({ workflowsPath, logger: quietLogger, ...WORKFLOW_BUNDLER_OPTIONS });
   const codePath = path.join(workspace.root, fileName);
   await writeFile(codePath, code);
   return { code, codePath };

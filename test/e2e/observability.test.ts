@@ -30,6 +30,7 @@ import { temporalBinary } from '../../server/temporalBinaries.js';
 import { installWorkerRuntime, pipelineMetrics } from '../../workers/metrics.js';
 import { OTEL_WORKFLOW_INTERCEPTORS, startTracing, workerObservability, type Tracing } from '../../workers/telemetry.js';
 import { createDeps, createPrpilotWorker, WORKFLOWS_PATH } from '../../workers/worker.js';
+import { WORKFLOW_BUNDLER_OPTIONS } from '../../workers/bundle.js';
 import { deployLockWorkflowId } from '../../workflows/deployLockMessages.js';
 import { approveSignal, statusQuery, WORKFLOW_TYPE, type PipelineStatus } from '../../workflows/messages.js';
 import type { PrResult } from '../../workflows/input.js';
@@ -200,7 +201,7 @@ describe('worker observability on the time-skipping server', { timeout: 600_000 
 
   let traced: Awaited<ReturnType<typeof bundleWorkflowCode>> | undefined;
   const tracedBundle = async () => {
-    traced ??= await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, workflowInterceptorModules: [OTEL_WORKFLOW_INTERCEPTORS], logger: quietLogger });
+    traced ??= await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, workflowInterceptorModules: [OTEL_WORKFLOW_INTERCEPTORS], logger: quietLogger, ...WORKFLOW_BUNDLER_OPTIONS });
     return traced;
   };
 

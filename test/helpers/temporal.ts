@@ -7,6 +7,7 @@ import path from 'node:path';
 import { temporalBinary } from '../../server/temporalBinaries.js';
 import { startDevServer, type DevServer } from '../../server/devServer.js';
 import { WORKFLOWS_PATH } from '../../workers/worker.js';
+import { WORKFLOW_BUNDLER_OPTIONS } from '../../workers/bundle.js';
 import { addSearchAttributes } from '../../server/searchAttributes.js';
 
 /** The time-skipping test server from scripts/ensure-temporal (a 24 h timer takes milliseconds). */
@@ -23,7 +24,7 @@ export async function timeSkippingEnv(): Promise<TestWorkflowEnvironment> {
 let bundle: Promise<WorkflowBundleWithSourceMap> | null = null;
 /** The workflow code bundled once per test process. */
 export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
-  bundle ??= bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietLogger });
+  bundle ??= bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietLogger, ...WORKFLOW_BUNDLER_OPTIONS });
   return bundle;
 }
 

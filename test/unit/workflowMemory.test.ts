@@ -18,9 +18,9 @@ function newThreadHeapLimitMb(): Promise<number> {
 
 describe('workflow memory', () => {
   it('sizes the workflow cache from the thread heap', () => {
-    assert.deepEqual(workflowMemoryPlan(640), { heapMb: 640, maxCachedWorkflows: 250 });
+    assert.deepEqual(workflowMemoryPlan(640), { heapMb: 640, maxCachedWorkflows: 444 });
     assert.equal(workflowMemoryPlan().heapMb, DEFAULT_WORKFLOW_MEMORY_MB);
-    assert.ok(workflowMemoryPlan(2048).maxCachedWorkflows > 1000);
+    assert.ok(workflowMemoryPlan(2048).maxCachedWorkflows > 2000);
   });
 
   it('refuses a heap too small for the SDK and the bundle', () => {

@@ -1,0 +1,11 @@
+/**
+ * Preloaded into the workflow bundle (workers/bundle.ts SHARED_WORKFLOW_MODULES), so zod is loaded once
+ * per worker and shared by every workflow. Preloading zod itself would not work: it declares itself free
+ * of side effects, so the bundler drops a require whose result nobody reads. This module reads it, and
+ * builds and uses one schema now: zod sets its global defaults (locale, memoizer) on first use, and once
+ * preloaded its globals are frozen.
+ */
+import { z } from 'zod';
+
+export const zodReady: boolean = z.object({ ready: z.boolean() }).safeParse({ ready: true }).success
+  && !z.object({ ready: z.boolean() }).safeParse({}).success;
