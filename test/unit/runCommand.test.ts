@@ -87,8 +87,7 @@ describe('runCommand', () => {
     }
   });
 
-  // Known source bug (activities/process/runCommand.ts): the 'abort' listener is added without
-  // checking signal.aborted, so a signal that is already aborted never cancels the command.
+  // An 'abort' listener alone would never fire for a signal aborted before the call: runCommand checks first.
   it('does not run a command whose signal is already aborted', async () => {
     const result = await runCommand(['sleep', '5'], { cwd, timeoutMs: 1_000, signal: AbortSignal.abort() });
     assert.equal(result.cancelled, true);
