@@ -45,8 +45,6 @@ const RSS_TARGET_BYTES = 1024 * MiB;
 interface Setting {
   key: string;
   options: ScaleWorkerInput['options'];
-  /** node flags for the worker process */
-  nodeOptions?: string;
   /** PRPILOT_WORKFLOW_MEMORY_MB for the worker (the workflow thread's heap; the cache is sized from it) */
   workflowMemoryMb?: number;
 }
@@ -114,11 +112,7 @@ async function measureOnce(workspace: Workspace, bundlePath: string, setting: Se
   const workerInput: ScaleWorkerInput = { address: server.address, taskQueue: TASK_QUEUE, bundlePath, home: workspace.root, options: setting.options };
   const worker = spawnTsx(SCALE_WORKER, [JSON.stringify(workerInput)], {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: {
-      ...process.env,
-      NODE_OPTIONS: [process.env.NODE_OPTIONS, setting.nodeOptions].filter(Boolean).join(' '),
-      ...(setting.workflowMemoryMb ? { PRPILOT_WORKFLOW_MEMORY_MB: String(setting.workflowMemoryMb) } : {}),
-    },
+    env: { ...process.env, ...(setting.workflowMemoryMb ? { PRPILOT_WORKFLOW_MEMORY_MB: String(setting.workflowMemoryMb) } : {}) },
   });
   const stopWorker = workspace.onCleanup(async () => { await stopChild(worker); });
   try {
@@ -202,8 +196,8 @@ const columns: [string, (m: Measurement) => string | number][] = [
   ['server peak RSS MiB', (m) => m.serverPeakRssMiB], ['server CPU s', (m) => m.serverCpuSeconds],
 ];
 function describeSetting(setting: Setting): string {
-  const extras = [setting.workflowMemoryMb && `workflow memory ${setting.workflowMemoryMb} MB`, setting.nodeOptions && `node ${setting.nodeOptions}`].filter(Boolean);
-  return `${setting.key} ${JSON.stringify(setting.options)}${extras.length ? ` (${extras.join(', ')})` : ''}`;
+  const memory = setting.workflowMemoryMb ? ` (workflow memory ${setting.workflowMemoryMb} MB)` : '';
+  return `${setting.key} ${JSON.stringify(setting.options)}${memory}`;
 }
 const settingsUsed = compareSettings ? candidates : [production];
 console.log(`\n## Scale: concurrent PRs on one worker (${settingsUsed.map(describeSetting).join('; ')})\n`);

@@ -7,6 +7,7 @@
 import { Readable } from 'node:stream';
 import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
 import type { z } from 'zod';
+import { diffTooLargeReason } from '../activities/change/validateDiff.js';
 import { errorFromNetwork, errorFromResponse, GitHubError } from './errors.js';
 import { repoSlug, type GitHubRepoName } from './repo.js';
 import {
@@ -189,7 +190,7 @@ async function readCapped(response: Response, maxBytes: number, what: string, ap
       size += (chunk as Buffer).length;
       // Throwing out of the loop destroys the stream, so the rest is never downloaded.
       if (size > maxBytes) {
-        throw new GitHubError(`${what}: the diff is over the ${maxBytes}-byte limit: split the change into smaller ones, or keep generated data out of the repository`, 'too_large', response.status);
+        throw new GitHubError(diffTooLargeReason(`${what}: the diff`, maxBytes), 'too_large', response.status);
       }
       chunks.push(chunk as Buffer);
     }
