@@ -87,7 +87,7 @@ export function meterRecorder(meter: MetricMeter): (observation: Observation) =>
       case 'escalation': return escalations.add(1, { gate: observation.gate });
       case 'rollback': return rollbacks.add(1);
       case 'tokens': return tokens.add(observation.count, { kind: observation.tokenKind });
-      case 'canary_verdict': return verdicts.add(1, { verdict: observation.verdict });
+      case 'canary_verdict': return verdicts.add(observation.count, { verdict: observation.verdict });
     }
   };
 }

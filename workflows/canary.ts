@@ -2,7 +2,8 @@
  * The canary: once the service's deploy lock is ours, the new version takes a share of traffic, ramped
  * through the configured steps (5% for 10 minutes by default). Each step is watched by one activity that
  * judges canary against stable every interval (workflows/policy/canaryJudge.ts) and returns early on a
- * clear failure; every verdict becomes a decision record. A paused canary is still judged (and rolled
+ * clear failure; the watch's verdicts go to the artifact store and one decision record seals their hash
+ * and counts (runs from before canary v3 seal one record per verdict). A paused canary is still judged (and rolled
  * back on failure) but does not advance until resumed. Passing every step promotes; anything else rolls
  * back, writes an incident report and fails closed. A canary cancelled half-way (a revision pushed, the
  * run cancelled) is rolled back too. Whatever happens, the deployment is stopped and the lock released.
@@ -13,7 +14,7 @@ import type { TrafficSummary } from '../activities/staging/schema.js';
 import type { PolicyDecision } from '../activities/audit/recordDecision.js';
 import type { DeploymentRef } from '../activities/deployment/canary.js';
 import type { StepReport } from '../targets/deployTarget.js';
-import type { IntervalVerdict, WatchResult } from './canaryVerdicts.js';
+import type { IntervalVerdict, VerdictLog, WatchResult } from './canaryVerdicts.js';
 import { acquireDeployLock } from './deployLockClient.js';
 import { errorMessage } from './errors.js';
 import { runCanaryV1, type CanaryEnding } from './legacy/canaryV1.js';
@@ -76,7 +77,9 @@ export async function runCanary(run: PipelineRun, staging: TrafficSummary | null
       try {
         await run.acts.stopDeployment(ref);
       } finally {
-        await lease.release();
+        // Canary v3 does not wait for the release's delivery here: the run's last record and notice go meanwhile.
+        if (run.version.canaryV3) run.continueWhile(lease.release());
+        else await lease.release();
       }
     });
   }
@@ -116,6 +119,7 @@ async function watchStep(run: PipelineRun, ref: DeploymentRef, index: number, st
     deploymentId: ref.deploymentId, service: service.name, sinceEpochMs, percent: step.percent,
     limits: { intervalSeconds: canary.intervalSeconds, maxErrorRate: canary.maxErrorRate, maxP99Ms: canary.maxP99Ms, minRequests: canary.minRequests, judge: canary.judge },
     metrics: canary.metrics,
+    ...(run.version.canaryV3 ? { verdictLog: true } : {}),
   };
   let watch = await run.acts.watchCanary({ ...watchInput, mode: 'step', endsAtEpochMs: sinceEpochMs + step.durationSeconds * 1000 });
   await recordVerdicts(run, index, step, watch);
@@ -135,14 +139,33 @@ async function watchStep(run: PipelineRun, ref: DeploymentRef, index: number, st
   return watch;
 }
 
-/** Every verdict of a watch, and the pause/resume signals received meanwhile, sealed in one batch. */
+/**
+ * A watch's verdicts, and the pause/resume signals received meanwhile, sealed in one batch: one record
+ * for the watch with its verdict log's hash (canary v3), or, in runs from before, one per verdict.
+ */
 async function recordVerdicts(run: PipelineRun, index: number, step: CanaryStep, watch: WatchResult): Promise<void> {
   const controls: PolicyDecision[] = run.unrecordedControls.splice(0).map((control) => stepDecision(
     'canary', `canary ${control.kind === 'pause' ? 'paused' : 'resumed'} by ${control.by}`,
     control.reason ?? (control.kind === 'pause' ? 'paused: judged but not advanced until resumed' : 'resumed: the ramp continues'),
     { ...control },
   ));
-  await run.recordAll([...controls, ...watch.intervals.map((interval) => verdictDecision(index, step, interval, watch.source))]);
+  const verdicts = watch.verdictLog
+    ? [watchDecision(index, step, watch, watch.verdictLog)]
+    : watch.intervals.map((interval) => verdictDecision(index, step, interval, watch.source));
+  await run.recordAll([...controls, ...verdicts]);
+}
+
+function watchDecision(index: number, step: CanaryStep, watch: WatchResult, log: VerdictLog): PolicyDecision {
+  const counts = (Object.entries(log.verdicts) as [string, number][]).filter(([, n]) => n > 0).map(([verdict, n]) => `${n} ${verdict}`);
+  return stepDecision(
+    'canary',
+    `canary step ${index + 1} (${step.percent}%) ${watch.outcome}: ${log.judgements} judgement(s)${counts.length ? ` (${counts.join(', ')})` : ''}`,
+    watch.reasons.join('; '),
+    {
+      step: index + 1, percent: step.percent, source: watch.source, outcome: watch.outcome, endedEarly: watch.endedEarly,
+      judgements: log.judgements, verdicts: log.verdicts, verdictLogSha256: log.sha256, last: watch.intervals,
+    },
+  );
 }
 
 function verdictDecision(index: number, step: CanaryStep, interval: IntervalVerdict, source: WatchResult['source']): PolicyDecision {
@@ -182,7 +205,10 @@ async function rollBack(run: PipelineRun, ref: DeploymentRef, failure: StepFailu
     canary: summary(last?.canary),
     stable: summary(last?.stable),
     timeline,
-    judge: { step: failure.step, percent: failure.percent, source: failure.watch.source, intervals: failure.watch.intervals },
+    judge: {
+      step: failure.step, percent: failure.percent, source: failure.watch.source, intervals: failure.watch.intervals,
+      ...(failure.watch.verdictLog ? { verdictLogSha256: failure.watch.verdictLog.sha256 } : {}),
+    },
     auditCommand: `prpilot audit ${run.workflowId} --format md`,
     notifyTeam: false,
   }).catch((error: unknown) => {

@@ -40,12 +40,37 @@ export type IntervalVerdict = z.infer<typeof intervalVerdictSchema>;
 export const watchOutcomeSchema = z.enum(['passed', 'held', 'failed', 'inconclusive']);
 export type WatchOutcome = z.infer<typeof watchOutcomeSchema>;
 
+/**
+ * All of a watch's verdicts, kept out of history (canary v3): the artifact holding them as JSON, and
+ * how many there were of each. The sealed record carries this, so the log is tamper-evident.
+ */
+export const verdictLogSchema = z.object({
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  judgements: z.number().int().min(0),
+  verdicts: z.object({ pass: z.number().int().min(0), fail: z.number().int().min(0), inconclusive: z.number().int().min(0) }),
+});
+export type VerdictLog = z.infer<typeof verdictLogSchema>;
+
+/** With a verdict log, a watch result keeps only its last verdicts in full: the ones that decided it. */
+export const VERDICTS_KEPT_IN_HISTORY = 3;
+
+/** What a watch returns in place of its verdicts once they are stored as the artifact `sha256`. */
+export function verdictLogOf(intervals: IntervalVerdict[], sha256: string): { intervals: IntervalVerdict[]; verdictLog: VerdictLog } {
+  const count = (verdict: IntervalVerdict['verdict']) => intervals.filter((interval) => interval.verdict === verdict).length;
+  return {
+    intervals: intervals.slice(-VERDICTS_KEPT_IN_HISTORY),
+    verdictLog: { sha256, judgements: intervals.length, verdicts: { pass: count('pass'), fail: count('fail'), inconclusive: count('inconclusive') } },
+  };
+}
+
 export interface WatchResult {
   outcome: WatchOutcome;
   reasons: string[];
   /** Ended before its time was up (a failure found early). */
   endedEarly: boolean;
+  /** Every verdict; with a verdict log, only the last VERDICTS_KEPT_IN_HISTORY. */
   intervals: IntervalVerdict[];
+  verdictLog?: VerdictLog;
   /** Carried into the next hold, so "inconclusive for too long" spans holds. */
   inconclusiveSinceEpochMs: number | null;
   source: 'proxy' | 'prometheus';

@@ -12,12 +12,20 @@ export const RISK_FLOOR_PATCH = 'risk-floor-is-the-code-heuristic';
 export const CANARY_V2_PATCH = 'canary-ramp-lock-and-statistical-judge';
 /** A cancelled canary (a revision pushed mid-canary, or the run cancelled) is rolled back before it is stopped. */
 export const CANARY_ROLLBACK_ON_CANCEL_PATCH = 'canary-rolled-back-when-cancelled';
+/**
+ * Canary v3, a lighter history: a watch's verdicts go to the artifact store and one record seals their
+ * hash and counts (history no longer grows with the canary's length); the deploy lock's release is
+ * delivered while the run finishes instead of before its last record.
+ */
+export const CANARY_V3_PATCH = 'canary-verdict-log-claim-checked-and-release-overlapped';
 
 export interface RunVersion {
   /** Started with canary v2 (and everything before it); false: a run from before, replaying its own code. */
   readonly canaryV2: boolean;
   /** A cancelled canary is rolled back (and the rollback recorded); false: it was only stopped. */
   readonly rollbackOnCancel: boolean;
+  /** Started with canary v3; false: a record per verdict, and the run waits for the lock's release. */
+  readonly canaryV3: boolean;
   /** Runs from before canary v2 ask for the risk floor where they always did. */
   riskFloor(): boolean;
 }
@@ -26,5 +34,6 @@ export interface RunVersion {
 export function runVersion(): RunVersion {
   const canaryV2 = patched(CANARY_V2_PATCH);
   const rollbackOnCancel = patched(CANARY_ROLLBACK_ON_CANCEL_PATCH);
-  return { canaryV2, rollbackOnCancel, riskFloor: () => canaryV2 || patched(RISK_FLOOR_PATCH) };
+  const canaryV3 = patched(CANARY_V3_PATCH);
+  return { canaryV2, rollbackOnCancel, canaryV3, riskFloor: () => canaryV2 || patched(RISK_FLOOR_PATCH) };
 }

@@ -41,9 +41,12 @@ export async function prToProduction(rawInput: PrInput): Promise<PrResult> {
       await restartWithRevision(run);
     }
     attemptScope = new CancellationScope();
-    const ending = await attemptScope.run(() => pipeline(run, approvals)).catch((error: unknown) => {
+    const ending = await attemptScope.run(() => pipeline(run, approvals)).catch(async (error: unknown) => {
       if (isCancellation(error) && run.pendingHead) return null;
-      if (isCancellation(error)) throw error;
+      if (isCancellation(error)) {
+        await CancellationScope.nonCancellable(() => run.settled()); // a cancelled run still hands its lock back
+        throw error;
+      }
       return { outcome: 'failed' as const, reason: `pipeline failed: ${errorMessage(error)}` };
     });
     if (ending && !(run.pendingHead && ending.outcome !== 'deployed')) return finish(run, ending);
@@ -156,6 +159,7 @@ async function finish(run: PipelineRun, ending: Ending): Promise<PrResult> {
     }).catch(() => undefined);
     run.github.finished(ending.outcome, ending.reason);
     await run.github.flush();
+    await run.settled();
   });
   return {
     outcome: ending.outcome,

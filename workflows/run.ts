@@ -28,6 +28,8 @@ export class PipelineRun {
   unrecordedControls: CanaryControl[] = [];
   /** approve/reject attempts received but not yet sealed into the audit chain. */
   unrecorded: ApprovalAttempt[] = [];
+  /** Effects the run lets go on while it continues (the lock's release), all settled before it ends. */
+  private readonly inFlight: Promise<void>[] = [];
   private lastHash = GENESIS_HASH;
   private seq = 0;
   private tokens: TokenUsage = { ...NO_TOKENS };
@@ -116,6 +118,15 @@ export class PipelineRun {
         },
       });
     }
+  }
+
+  /** Lets `effect` go on while the run continues; `settled()` waits for it before the run ends. */
+  continueWhile(effect: Promise<void>): void {
+    this.inFlight.push(effect);
+  }
+
+  async settled(): Promise<void> {
+    await Promise.all(this.inFlight.splice(0));
   }
 
   get tokenTotals(): TokenUsage {

@@ -1,3 +1,4 @@
+import { intervalVerdictSchema } from '../../workflows/canaryVerdicts.js';
 import type { DecisionDraft } from '../../workflows/records.js';
 import type { ActivityDeps } from '../deps.js';
 import { draftFrom } from '../agent.js';
@@ -30,7 +31,7 @@ export function writeIncidentReportActivity(deps: ActivityDeps) {
    */
   return async function writeIncidentReport(input: IncidentInput & { notifyTeam?: boolean }): Promise<{ reportSha256: string; title: string; decision: DecisionDraft }> {
     const { notifyTeam = true, ...facts } = input;
-    const run = await deps.agents.deployment.writeIncidentReport(facts);
+    const run = await deps.agents.deployment.writeIncidentReport({ ...facts, judge: await withEveryVerdict(deps, facts.judge) });
     const report = incidentReportSchema.parse(run.output);
     const { sha256 } = await deps.artifacts.put(report.markdown);
     if (notifyTeam) await deps.notifier.notify({
@@ -52,4 +53,11 @@ export function writeIncidentReportActivity(deps: ActivityDeps) {
       }),
     };
   };
+}
+
+/** The judge's full verdict log, read back from the artifact store when the workflow carried only its hash. */
+async function withEveryVerdict(deps: ActivityDeps, judge: IncidentInput['judge']): Promise<IncidentInput['judge']> {
+  if (!judge?.verdictLogSha256) return judge;
+  const intervals = intervalVerdictSchema.array().parse(JSON.parse(await deps.artifacts.getText(judge.verdictLogSha256)));
+  return { ...judge, intervals };
 }

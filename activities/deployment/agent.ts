@@ -24,8 +24,11 @@ export interface IncidentInput {
   canary: TrafficSummary;
   stable: TrafficSummary;
   timeline: { at: string; event: string }[];
-  /** The judge's verdicts over the failing step (runs from before the statistical judge have none). */
-  judge?: { step: number; percent: number; source: 'proxy' | 'prometheus'; intervals: IntervalVerdict[] };
+  /**
+   * The judge's verdicts over the failing step (runs from before the statistical judge have none). With
+   * verdictLogSha256 (canary v3) `intervals` holds only the last few; the activity reads the rest from the log.
+   */
+  judge?: { step: number; percent: number; source: 'proxy' | 'prometheus'; intervals: IntervalVerdict[]; verdictLogSha256?: string };
   auditCommand: string;
 }
 

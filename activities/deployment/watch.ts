@@ -3,7 +3,8 @@
  * interval it reads both versions' traffic since the step began, judges it, and returns at the first
  * failure, when evidence stays inconclusive too long, or when the step's time is up (with the final
  * judgement). Polling here instead of with workflow timers keeps the run's history small whatever the
- * interval; the verdicts come back together and the workflow seals each into the audit chain.
+ * interval; the verdicts come back together, stored as one artifact whose hash the workflow seals into
+ * the audit chain (runs from before canary v3 get every verdict back and seal each).
  * A retry (worker crash) resumes from the verdicts in the last heartbeat, with the same step window.
  */
 import { Context } from '@temporalio/activity';
@@ -13,10 +14,11 @@ import type { MetricsConfig } from '../../config/metrics.js';
 import { judgeCanary, type CanaryJudgement, type JudgeMode } from '../../workflows/policy/canaryJudge.js';
 import type { VersionTraffic } from '../../workflows/policy/traffic.js';
 import {
-  intervalVerdictSchema, type IntervalVerdict, type TrafficBrief, type WatchOutcome, type WatchResult,
+  intervalVerdictSchema, verdictLogOf, type IntervalVerdict, type TrafficBrief, type WatchOutcome, type WatchResult,
 } from '../../workflows/canaryVerdicts.js';
 import { createMetricsSource } from '../metrics/source.js';
 import type { ActivityDeps } from '../deps.js';
+import type { ArtifactStore } from '../artifacts/store.js';
 import { classifyFailures } from './failures.js';
 
 export interface WatchCanaryInput {
@@ -33,6 +35,8 @@ export interface WatchCanaryInput {
   metrics: MetricsConfig;
   /** From the previous hold: inconclusive judgements since then count towards the limit. */
   inconclusiveSinceEpochMs?: number | null;
+  /** Canary v3: the verdicts go to the artifact store and only the last few come back (see VerdictLog). */
+  verdictLog?: boolean;
 }
 
 const progressSchema = z.object({
@@ -67,9 +71,9 @@ export function watchCanaryActivity(deps: ActivityDeps) {
         const judgement = judgeCanary(traffic, input.limits, mode, { withStable: input.percent < 100 });
         progress.intervals.push(intervalVerdict(at, input.sinceEpochMs, mode, judgement, traffic));
         context.heartbeat(progress);
-        const done = (outcome: WatchOutcome, reasons: string[]): WatchResult => ({
-          outcome, reasons, endedEarly: !atEnd, intervals: progress.intervals,
-          inconclusiveSinceEpochMs: progress.inconclusiveSinceEpochMs, source: traffic.source,
+        const done = async (outcome: WatchOutcome, reasons: string[]): Promise<WatchResult> => ({
+          outcome, reasons, endedEarly: !atEnd, inconclusiveSinceEpochMs: progress.inconclusiveSinceEpochMs, source: traffic.source,
+          ...(input.verdictLog ? await storeVerdicts(deps.artifacts, progress.intervals) : { intervals: progress.intervals }),
         });
         if (judgement.verdict === 'fail') return done('failed', judgement.reasons);
         if (judgement.verdict === 'pass') progress.inconclusiveSinceEpochMs = null;
@@ -94,6 +98,12 @@ export function watchCanaryActivity(deps: ActivityDeps) {
       clearInterval(ticker);
     }
   };
+}
+
+/** Claim check: every verdict into the artifact store; the last few (those that decided) stay in the result. */
+export async function storeVerdicts(artifacts: ArtifactStore, intervals: IntervalVerdict[]): Promise<Pick<WatchResult, 'intervals' | 'verdictLog'>> {
+  const { sha256 } = await artifacts.put(JSON.stringify(intervals));
+  return verdictLogOf(intervals, sha256);
 }
 
 function brief(traffic: VersionTraffic): TrafficBrief {

@@ -12,6 +12,7 @@ import type { ActivityExecuteInput, ActivityInboundCallsInterceptor, ActivityInt
 import { z } from 'zod';
 import { outcomeSchema, type Gate, type Outcome } from '../../workflows/messages.js';
 import { sealedDecisionSchema, type DecisionRecord } from '../../workflows/records.js';
+import { verdictLogSchema } from '../../workflows/canaryVerdicts.js';
 
 export const tokenKinds = ['input', 'output', 'cache_read', 'cache_write'] as const;
 export type TokenKind = (typeof tokenKinds)[number];
@@ -25,7 +26,7 @@ export type Observation =
   | { kind: 'escalation'; gate: Gate }
   | { kind: 'rollback' }
   | { kind: 'tokens'; tokenKind: TokenKind; count: number }
-  | { kind: 'canary_verdict'; verdict: CanaryVerdict };
+  | { kind: 'canary_verdict'; verdict: CanaryVerdict; count: number };
 
 /**
  * Label values come from records, which any code can write: only these stages are labels, anything
@@ -37,6 +38,8 @@ const KNOWN_STAGES = new Set([
 ]);
 
 const verdictSchema = z.enum(canaryVerdicts);
+/** A canary v3 watch seals one record with its verdicts counted (workflows/canaryVerdicts.ts VerdictLog). */
+const verdictCountsSchema = verdictLogSchema.shape.verdicts;
 /** Canary runs started before the ramp record one verdict as `canary <verdict>` (workflows/legacy/canaryV1.ts). */
 const LEGACY_VERDICT = /^canary (pass|fail|inconclusive)$/;
 /** The `done` record's decision, as workflows/prToProduction.ts `finish` writes it. */
@@ -140,8 +143,12 @@ function countObservations(record: DecisionRecord, previousStage: string | undef
       // One rollback writes one or two records (the decision, then the incident report): counted on entry.
       return previousStage === 'rolling_back' ? [] : [{ kind: 'rollback' }];
     case 'canary': {
+      const watched = verdictCountsSchema.safeParse(record.details.verdicts);
+      if (watched.success) {
+        return canaryVerdicts.filter((verdict) => watched.data[verdict] > 0).map((verdict) => ({ kind: 'canary_verdict', verdict, count: watched.data[verdict] }));
+      }
       const verdict = verdictSchema.safeParse(record.details.verdict ?? LEGACY_VERDICT.exec(record.decision)?.[1]);
-      return verdict.success ? [{ kind: 'canary_verdict', verdict: verdict.data }] : [];
+      return verdict.success ? [{ kind: 'canary_verdict', verdict: verdict.data, count: 1 }] : [];
     }
     default:
       return [];

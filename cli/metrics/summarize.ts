@@ -19,6 +19,13 @@ export type Summarized = { ok: true; run: RunSummary } | { ok: false; reason: st
 /** A canary verdict that sent the run to rollback (a passing one never reads like this). */
 const FAILING_VERDICT = /\b(fail|inconclusive|roll)/i;
 
+/** Canary v3 seals one record per watch with its outcome; earlier runs, one per verdict, read by its wording. */
+function judgedFailing(record: DecisionRecord): boolean {
+  if (record.stage !== 'canary') return false;
+  const outcome = record.details.outcome;
+  return typeof outcome === 'string' ? outcome === 'failed' || outcome === 'inconclusive' : FAILING_VERDICT.test(record.decision);
+}
+
 export function summarizeHistory(workflowId: string, history: History): Summarized {
   const events = history.events ?? [];
   const started = events[0];
@@ -71,7 +78,7 @@ export function summarizeHistory(workflowId: string, history: History): Summariz
  * right after it); else the outcome. The incident report's writing time is not part of the restore.
  */
 function rollbackTimes(records: DecisionRecord[], events: HistoryEvent[], outcomeAtMs: number) {
-  const verdictIndex = lastIndex(records, (record) => record.stage === 'canary' && FAILING_VERDICT.test(record.decision));
+  const verdictIndex = lastIndex(records, judgedFailing);
   const verdict = records[verdictIndex];
   const entered = [...events].reverse().find((event) => stageUpsert(event) === 'rolling_back');
   const canaryFailedAtMs = verdict ? timeOf(verdict.at) : entered ? eventMs(entered) : null;

@@ -35,7 +35,7 @@ import { deployLockWorkflowId } from '../../workflows/deployLockMessages.js';
 import { approveSignal, statusQuery, WORKFLOW_TYPE, type PipelineStatus } from '../../workflows/messages.js';
 import type { PrResult } from '../../workflows/input.js';
 import { freePort, workflowBundle } from '../helpers/temporal.js';
-import { failedWatch, fakeActivities, heldWatch, noFindings, passedWatch, prInput } from '../workflow/fakes.js';
+import { failedWatch, fakeActivities, heldWatch, noFindings, passedWatch, prInput, withVerdictLog } from '../workflow/fakes.js';
 
 const TASK_QUEUE = 'observability';
 const RISKY_HEAD = 'e'.repeat(40);
@@ -51,9 +51,9 @@ function scenarioActivities() {
         findings: input.headSha === RISKY_HEAD ? schemaChange : noFindings, heuristic: { score: 2, factors: [] }, paths: ['src/app.js'],
       };
     },
-    async watchCanary(input: { deploymentId: string; mode: 'step' | 'hold' }) {
-      if (input.deploymentId.startsWith('obs-bad')) return failedWatch();
-      return input.mode === 'step' ? passedWatch() : heldWatch();
+    async watchCanary(input: { deploymentId: string; mode: 'step' | 'hold'; verdictLog?: boolean }) {
+      const watch = input.deploymentId.startsWith('obs-bad') ? failedWatch() : input.mode === 'step' ? passedWatch() : heldWatch();
+      return input.verdictLog ? withVerdictLog(watch) : watch;
     },
   }).activities;
 }

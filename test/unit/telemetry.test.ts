@@ -34,7 +34,7 @@ function tally(observations: Observation[]) {
     if (o.kind === 'escalation') add(`escalations{gate=${o.gate}}`, 1);
     if (o.kind === 'rollback') add('rollbacks', 1);
     if (o.kind === 'tokens') add(`tokens{kind=${o.tokenKind}}`, o.count);
-    if (o.kind === 'canary_verdict') add(`verdicts{verdict=${o.verdict}}`, 1);
+    if (o.kind === 'canary_verdict') add(`verdicts{verdict=${o.verdict}}`, o.count);
     if (o.kind === 'stage_duration') (durations[o.stage] ??= []).push(o.seconds);
   }
   return { counters, durations };
@@ -111,6 +111,14 @@ describe('pipeline metrics from decision records', () => {
     assert.equal(counters['prs{outcome=rolled_back}'], 1);
     assert.equal(counters['tokens{kind=output}'], 800);
     assert.deepEqual(durations, { canary: [40], rolling_back: [21] });
+  });
+
+  it('counts every verdict of a canary v3 watch from its one record', () => {
+    const { counters } = feed(new PipelineTracker(), records('wf-v3', [
+      ['canary', 'canary step 1 (5%) passed: 121 judgement(s) (120 pass, 1 inconclusive)', 0, { details: { outcome: 'passed', verdicts: { pass: 120, fail: 0, inconclusive: 1 } } }],
+      ['canary', 'canary step 2 (50%) failed: 3 judgement(s) (2 pass, 1 fail)', 10, { details: { outcome: 'failed', verdicts: { pass: 2, fail: 1, inconclusive: 0 } } }],
+    ]));
+    assert.deepEqual(counters, { 'verdicts{verdict=pass}': 122, 'verdicts{verdict=inconclusive}': 1, 'verdicts{verdict=fail}': 1 });
   });
 
   it('reads the verdict of a canary that started before the ramp (one record: `canary <verdict>`)', () => {

@@ -3,7 +3,7 @@
  * tests. Decision sealing is the real activity: the audit chain is part of what these tests check.
  */
 import { recordDecisionActivity, recordDecisionsActivity } from '../../activities/audit/recordDecision.js';
-import type { IntervalVerdict, WatchResult } from '../../workflows/canaryVerdicts.js';
+import { verdictLogOf, type IntervalVerdict, type WatchResult } from '../../workflows/canaryVerdicts.js';
 import type { ActivityDeps } from '../../activities/deps.js';
 import type { Activities } from '../../activities/index.js';
 import type { ReviewOutput } from '../../activities/review/schema.js';
@@ -54,6 +54,11 @@ export function heldWatch(): WatchResult {
   return { outcome: 'held', reasons: ['within limits'], endedEarly: false, intervals: [intervalVerdict('pass')], inconclusiveSinceEpochMs: null, source: 'proxy' };
 }
 
+/** What the real watch returns when asked for a verdict log (canary v3), with a made-up artifact hash. */
+export function withVerdictLog(watch: WatchResult): WatchResult {
+  return { ...watch, ...verdictLogOf(watch.intervals, HEX('d')) };
+}
+
 /** A step that failed at its first judgement (an early abort). */
 export function failedWatch(canary: TrafficSummary = failing): WatchResult {
   const interval = intervalVerdict('fail', canary);
@@ -101,7 +106,10 @@ export function fakeActivities(overrides: Partial<Activities> = {}): { activitie
     async startCanary() { return { url: 'http://127.0.0.1:1', startedAtEpochMs: Date.now(), report: STEP_REPORT }; },
     async canaryStats() { return { canary: healthy, stable: healthy }; },
     async setCanaryWeight() { return { changedAtEpochMs: Date.now(), report: STEP_REPORT }; },
-    async watchCanary(input: { mode: 'step' | 'hold' }) { return input.mode === 'step' ? passedWatch() : heldWatch(); },
+    async watchCanary(input: { mode: 'step' | 'hold'; verdictLog?: boolean }) {
+      const watch = input.mode === 'step' ? passedWatch() : heldWatch();
+      return input.verdictLog ? withVerdictLog(watch) : watch;
+    },
     async promoteCanary() { return STEP_REPORT; },
     async rollbackCanary() { return { ...STEP_REPORT, stableHealthy: true }; },
     async stopDeployment() { /* recorded */ },

@@ -7,6 +7,7 @@ import { prToProduction } from '../../workflows/prToProduction.js';
 import { approveSignal, pauseSignal, rejectSignal, revisionPushedSignal, statusQuery, type PipelineStatus } from '../../workflows/messages.js';
 import type { Activities } from '../../activities/index.js';
 import { timeSkippingEnv } from '../helpers/temporal.js';
+import { auditFromHistory } from '../../cli/audit/trail.js';
 import { stopLockWorker, testWorker, until } from './harness.js';
 import { cleanReview, failedWatch, fakeActivities, heldWatch, noFindings, passedWatch, prInput } from './fakes.js';
 
@@ -51,14 +52,30 @@ describe('prToProduction on the time-skipping server', { timeout: 600_000 }, () 
     assert.equal(calls.promoteCanary?.length, 1);
     assert.equal(calls.rollbackCanary, undefined);
     assert.equal(calls.stopDeployment?.length, 1, 'deploy processes are stopped at the end');
-    // One watch for the one 10-minute step; the fake's two verdicts were each sealed as a record.
-    const [watch] = (calls.watchCanary ?? []).map(([input]) => input as { mode: string; sinceEpochMs: number; endsAtEpochMs: number; percent: number });
+    // One watch for the one 10-minute step, asked to keep its verdicts out of history.
+    const [watch] = (calls.watchCanary ?? []).map(([input]) => input as { mode: string; sinceEpochMs: number; endsAtEpochMs: number; percent: number; verdictLog?: boolean });
     assert.equal(calls.watchCanary?.length, 1);
     assert.equal(watch?.mode, 'step');
     assert.equal(watch?.percent, 5);
+    assert.equal(watch?.verdictLog, true);
     assert.equal((watch?.endsAtEpochMs ?? 0) - (watch?.sinceEpochMs ?? 0), 600_000);
     assert.ok(result.decisions >= 7);
     assert.equal(result.tokens.input, 50, 'tokens of the five fake agent decisions are summed');
+  });
+
+  it('seals one record per canary watch with its verdict log\'s hash and counts, not one per verdict', async () => {
+    const { activities } = fakeActivities();
+    const { records, chain } = await run(activities, prInput(), async (handle) => {
+      await handle.result();
+      return auditFromHistory(await handle.fetchHistory());
+    });
+    assert.ok(chain.ok, chain.problems.join('; '));
+    const judged = records.filter((record) => record.stage === 'canary' && 'verdictLogSha256' in record.details);
+    assert.equal(judged.length, 1);
+    assert.equal(judged[0]?.decision, 'canary step 1 (5%) passed: 2 judgement(s) (2 pass)');
+    assert.deepEqual(judged[0]?.details.verdicts, { pass: 2, fail: 0, inconclusive: 0 });
+    assert.equal(judged[0]?.details.verdictLogSha256, 'd'.repeat(64));
+    assert.equal(records.filter((record) => 'verdict' in record.details).length, 0, 'no record per verdict');
   });
 
   it('holds a schema change for a human and expires after 24 h, with reminders', async () => {
