@@ -19,12 +19,14 @@
  * | (any)            | the review's suggestedGates, unioned in                                        |
  *
  * Gates come out deduplicated in the canonical order of `gateNames`; `reasons` has one line per cause,
- * and every file path in a reason goes through `displayPath`, so a file name cannot forge a line.
+ * every file path in a reason goes through `displayPath` and every text from a model or an error through
+ * `oneLine`, so neither a file name nor a model can forge a line.
  */
 import { gateNames, type Gate } from '../messages.js';
 import type { ReviewOutput } from '../../activities/review/schema.js';
 import type { Evidence, RecordedFindings } from './detectors/index.js';
 import { displayPath } from './displayPath.js';
+import { oneLine } from './oneLine.js';
 
 export interface GateInput {
   riskScore: number;
@@ -57,7 +59,7 @@ export function computeGates(input: GateInput): GateDecision {
   }
   for (const issue of review?.securityIssues ?? []) {
     if (ESCALATING_SEVERITIES.includes(issue.severity)) {
-      fire('risk_threshold', `review agent reports a ${issue.severity} security issue${at(issue)}: ${issue.description}`);
+      fire('risk_threshold', `review agent reports a ${issue.severity} security issue${at(issue)}: ${oneLine(issue.description)}`);
     }
   }
 
@@ -66,7 +68,7 @@ export function computeGates(input: GateInput): GateDecision {
 
   if (findings.apiBreaking.length > 0) fire('api_breaking', `API-breaking change: ${describe(findings.apiBreaking)}`);
   for (const change of review?.apiBreakingChanges ?? []) {
-    fire('api_breaking', `review agent reports an API-breaking change${at(change)}: ${change.description}`);
+    fire('api_breaking', `review agent reports an API-breaking change${at(change)}: ${oneLine(change.description)}`);
   }
   if (findings.schemaChange.length > 0) fire('schema_change', `schema change: ${describe(findings.schemaChange)}`);
   if (findings.newIntegration.length > 0) fire('new_integration', `new service integration: ${describe(findings.newIntegration)}`);
@@ -74,9 +76,9 @@ export function computeGates(input: GateInput): GateDecision {
   if (input.deploymentRisk === 'HIGH') fire('deploy_risk_high', 'deployment agent rates the deployment risk HIGH');
 
   if (review === null || review === undefined) fire('agent_failed', 'review agent produced no review');
-  for (const f of input.agentFailures) fire('agent_failed', `${f.agent} agent failed: ${f.error}`);
+  for (const f of input.agentFailures) fire('agent_failed', `${f.agent} agent failed: ${oneLine(f.error)}`);
   if (review?.confidence === 'low') fire('agent_uncertain', 'review agent has low confidence in its review');
-  for (const u of input.agentUncertain) fire('agent_uncertain', `${u.agent} agent is unsure: ${u.why}`);
+  for (const u of input.agentUncertain) fire('agent_uncertain', `${u.agent} agent is unsure: ${oneLine(u.why)}`);
 
   for (const gate of review?.suggestedGates ?? []) {
     if (!fired.includes(gate)) fire(gate, `review agent asks for ${gate}`);
