@@ -1,6 +1,6 @@
 import Anthropic from '@anthropic-ai/sdk';
 import { zodOutputFormat } from '@anthropic-ai/sdk/helpers/zod';
-import { ApplicationFailure } from '@temporalio/activity';
+import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { z } from 'zod';
 import type { TokenUsage } from '../../workflows/messages.js';
 import { MODEL_OUTPUT_INVALID, modelFailure } from './errors.js';
@@ -24,6 +24,7 @@ export function createAnthropicModel(settings: AnthropicSettings): ModelClient {
     apiKey: settings.apiKey, baseURL: settings.baseURL, maxRetries: 0, timeout: settings.timeoutMs, logger: warnOnce(),
   });
   const call = async (system: string, messages: MessageParam[], format: ReturnType<typeof zodOutputFormat>, maxTokens: number) => {
+    const signal = activityCancellation();
     try {
       return await client.messages.create({
         model: settings.model,
@@ -31,8 +32,10 @@ export function createAnthropicModel(settings: AnthropicSettings): ModelClient {
         system: [{ type: 'text', text: system, cache_control: { type: 'ephemeral' } }],
         messages,
         output_config: { format },
-      });
+      }, { signal });
     } catch (error) {
+      // A cancelled activity (a revision pushed, the run cancelled, the worker shutting down) ends as cancelled.
+      if (signal?.aborted) throw signal.reason ?? error;
       throw modelFailure(error, settings.model);
     }
   };
@@ -71,6 +74,15 @@ export function createAnthropicModel(settings: AnthropicSettings): ModelClient {
       });
     },
   };
+}
+
+/** The running activity's cancellation, so a cancelled activity stops paying for its model call; none outside an activity. */
+function activityCancellation(): AbortSignal | undefined {
+  try {
+    return Context.current().cancellationSignal;
+  } catch {
+    return undefined; // not in an activity (a benchmark or a test calling the client directly)
+  }
 }
 
 function validate<S extends z.ZodType>(schema: S, text: string, stopReason: string | null): { ok: true; value: z.infer<S> } | { ok: false; problem: string } {

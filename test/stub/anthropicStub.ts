@@ -26,6 +26,8 @@ export interface StubRequest {
   user: string;
   body: Record<string, unknown>;
   answeredWith: FaultKind | 'ok';
+  /** A hung request whose client closed the connection (gave up, or was cancelled) before the stub did. */
+  abandoned?: boolean;
 }
 
 export type Responder = (request: { user: string; system: string }) => unknown;
@@ -74,6 +76,7 @@ export async function startAnthropicStub(port = 0): Promise<AnthropicStub> {
   const responders: Partial<Record<StubAgent, Responder>> = {};
   const cachedSystems = new Set<string>();
   const hanging: ServerResponse[] = [];
+  let closing = false;
 
   const takeFault = (agent: StubAgent): Fault | null => {
     const index = faults.findIndex((fault) => !fault.agent || fault.agent === agent);
@@ -97,13 +100,17 @@ export async function startAnthropicStub(port = 0): Promise<AnthropicStub> {
     const user = messages.filter((message) => message.role === 'user').map((message) => message.content).join('\n');
     const agent = agentOf(body);
     const fault = takeFault(agent);
-    requests.push({ agent, system: systemText, user, body, answeredWith: fault?.kind ?? 'ok' });
+    const request: StubRequest = { agent, system: systemText, user, body, answeredWith: fault?.kind ?? 'ok' };
+    requests.push(request);
     switch (fault?.kind) {
       case '429': return json(res, 429, apiError('rate_limit_error', 'rate limited'), { 'retry-after': String(fault.retryAfterSeconds ?? 1) });
       case '500': return json(res, 500, apiError('api_error', 'internal error'));
       case '529': return json(res, 529, apiError('overloaded_error', 'Overloaded'));
       case '401': return json(res, 401, apiError('authentication_error', 'invalid x-api-key'));
-      case 'hang': hanging.push(res); return undefined;
+      case 'hang':
+        hanging.push(res);
+        res.on('close', () => { if (!closing) request.abandoned = true; });
+        return undefined;
       default: break;
     }
     const responder = responders[agent] ?? (agent in recordedAnswers ? recordedAnswers[agent as keyof typeof recordedAnswers] : null);
@@ -138,6 +145,7 @@ export async function startAnthropicStub(port = 0): Promise<AnthropicStub> {
     faults,
     responders,
     close: () => new Promise<void>((resolve) => {
+      closing = true;
       for (const res of hanging) res.destroy();
       server.closeAllConnections();
       server.close(() => resolve());

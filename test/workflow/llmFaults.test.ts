@@ -17,7 +17,7 @@ import { loadPrompt } from '../../activities/llm/prompts.js';
 import { createClaudeReviewAgent } from '../../activities/review/claude.js';
 import { reviewChangeActivity } from '../../activities/review/activity.js';
 import { prToProduction } from '../../workflows/prToProduction.js';
-import { rejectSignal, statusQuery, type PipelineStatus } from '../../workflows/messages.js';
+import { rejectSignal, revisionPushedSignal, statusQuery, type PipelineStatus } from '../../workflows/messages.js';
 import { startAnthropicStub, type AnthropicStub, type Fault } from '../stub/anthropicStub.js';
 import { timeSkippingEnv } from '../helpers/temporal.js';
 import { stopLockWorker, testWorker } from './harness.js';
@@ -42,12 +42,23 @@ after(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function runWithFaults(faults: Fault[], whenAwaiting?: (status: PipelineStatus) => void) {
+interface FaultRun {
+  /** Called once the PR waits for a human; the test then rejects it. */
+  whenAwaiting?: (status: PipelineStatus) => void;
+  /** Called as soon as the run started, alongside waiting for its result. */
+  whileRunning?: (handle: PrHandle) => Promise<void>;
+  /** The model client's own time limit per call. */
+  timeoutMs?: number;
+}
+
+type PrHandle = Awaited<ReturnType<typeof env.client.workflow.start<typeof prToProduction>>>;
+
+async function runWithFaults(faults: Fault[], { whenAwaiting, whileRunning, timeoutMs = 1_000 }: FaultRun = {}) {
   stub.requests.length = 0;
   stub.faults.splice(0, stub.faults.length, ...faults);
   const artifacts = createArtifactStore(path.join(dir, 'artifacts'));
   const { sha256 } = await artifacts.put(DIFF);
-  const model = createAnthropicModel({ apiKey: 'test-key', baseURL: stub.url, model: 'claude-sonnet-4-5', timeoutMs: 1_000 });
+  const model = createAnthropicModel({ apiKey: 'test-key', baseURL: stub.url, model: 'claude-sonnet-4-5', timeoutMs });
   const deps = { artifacts, agents: { review: createClaudeReviewAgent(model, await loadPrompt('review')) } } as unknown as ActivityDeps;
   const { activities, calls } = fakeActivities({
     reviewChange: reviewChangeActivity(deps),
@@ -70,7 +81,8 @@ async function runWithFaults(faults: Fault[], whenAwaiting?: (status: PipelineSt
   });
   return { result, calls, answers: stub.requests.filter((request) => request.agent === 'review').map((request) => request.answeredWith) };
 
-  async function drive(handle: Awaited<ReturnType<typeof env.client.workflow.start<typeof prToProduction>>>) {
+  async function drive(handle: PrHandle) {
+    if (whileRunning) await whileRunning(handle);
     if (whenAwaiting) {
       for (let i = 0; i < 600; i++) {
         const status = await handle.query(statusQuery);
@@ -103,9 +115,9 @@ describe('model faults through the workflow', { timeout: 600_000 }, () => {
 
   for (const kind of ['malformed', 'invalid', 'refusal'] as const) {
     it(`${kind} output twice: one repair pass, then a human (agent_uncertain), never a deploy`, async () => {
-      const { result, calls, answers } = await runWithFaults([{ kind, agent: 'review', times: 2 }], (status) => {
+      const { result, calls, answers } = await runWithFaults([{ kind, agent: 'review', times: 2 }], { whenAwaiting: (status) => {
         assert.ok(status.gates.includes('agent_uncertain'), status.gates.join(','));
-      });
+      } });
       assert.deepEqual(answers, [kind, kind], 'the repair pass happened once and the activity was not retried');
       assert.equal(result.outcome, 'rejected');
       assert.equal(calls.startCanary, undefined);
@@ -119,19 +131,44 @@ describe('model faults through the workflow', { timeout: 600_000 }, () => {
   });
 
   it('500 on every attempt: agent_failed after Temporal\'s retries, a human decides', async () => {
-    const { result, calls, answers } = await runWithFaults([{ kind: '500', agent: 'review', times: 10 }], (status) => {
+    const { result, calls, answers } = await runWithFaults([{ kind: '500', agent: 'review', times: 10 }], { whenAwaiting: (status) => {
       assert.ok(status.gates.includes('agent_failed'));
-    });
+    } });
     assert.deepEqual(answers, ['500', '500', '500'], 'three attempts, the agent retry policy');
     assert.equal(result.outcome, 'rejected');
     assert.equal(calls.startCanary, undefined);
   });
 
   it('401: not retried, a human decides', async () => {
-    const { result, answers } = await runWithFaults([{ kind: '401', agent: 'review', times: 10 }], (status) => {
+    const { result, answers } = await runWithFaults([{ kind: '401', agent: 'review', times: 10 }], { whenAwaiting: (status) => {
       assert.ok(status.gates.includes('agent_failed'));
-    });
+    } });
     assert.deepEqual(answers, ['401']);
     assert.equal(result.outcome, 'rejected');
   });
+
+  it('a revision pushed during a model call cancels the call: the client closes it, the new head is reviewed', async () => {
+    // The model's own time limit is 10 minutes: only the activity's cancellation can close the hung call.
+    const { result, answers } = await runWithFaults([{ kind: 'hang', agent: 'review' }], {
+      timeoutMs: 600_000,
+      whileRunning: async (handle) => {
+        const hung = await waitFor(() => stub.requests.find((request) => request.answeredWith === 'hang'));
+        await handle.signal(revisionPushedSignal, { headSha: 'b'.repeat(40) });
+        await waitFor(() => hung.abandoned);
+      },
+    });
+    assert.deepEqual(answers, ['hang', 'ok'], 'the old head\'s call was given up, the new head reviewed once');
+    assert.equal(result.outcome, 'deployed');
+    assert.equal(result.headSha, 'b'.repeat(40));
+  });
 });
+
+/** Polls (real time, at most a minute: a cancellation reaches an activity with its next heartbeat) until `value` is truthy. */
+async function waitFor<T>(value: () => T | undefined | null | false): Promise<T> {
+  for (let i = 0; i < 1_200; i++) {
+    const current = value();
+    if (current) return current;
+    await sleep(50);
+  }
+  throw new Error('waited a minute in vain');
+}
