@@ -46,6 +46,9 @@ interface Run {
   floorLocalWallMs: number;
   remote: number;
   local: number;
+  /** workflow tasks of the PR run and of the bare one (same durations), from their histories */
+  tasks: WorkflowTasks;
+  bareTasks: WorkflowTasks;
   /** the gaps between activities (and before the first / after the last) */
   gaps: { after: string; before: string; ms: number }[];
 }
@@ -89,13 +92,15 @@ async function measureOnce(server: BenchServer, timings: ActivityTiming[], index
   const t1 = performance.now();
   if (result.outcome !== 'deployed') throw new Error(`${workflowId} ended ${result.outcome}: ${result.reason}`);
   const own = timings.filter((timing) => timing.workflowId === workflowId).sort((a, b) => a.startMs - b.startMs);
-  const { timers, timerMs } = timersOf(await handle.fetchHistory());
+  const history = await handle.fetchHistory();
+  const { timers, timerMs } = timersOf(history);
   const steps: BareStep[] = own.map((timing) => ({ activity: timing.activity, local: timing.local, sleepMs: Math.round(timing.endMs - timing.startMs) }));
-  const bareWallMs = await runBare(server, steps, `${workflowId}-bare`);
+  const bare = await runBare(server, steps, `${workflowId}-bare`);
+  const bareWallMs = bare.wallMs;
   const noOps = steps.map((step) => ({ ...step, sleepMs: 0 }));
-  const floorWallMs = await runBare(server, noOps, `${workflowId}-floor`);
-  const floorRemoteWallMs = await runBare(server, noOps.filter((step) => !step.local), `${workflowId}-floor-remote`);
-  const floorLocalWallMs = await runBare(server, noOps.filter((step) => step.local), `${workflowId}-floor-local`);
+  const floorWallMs = (await runBare(server, noOps, `${workflowId}-floor`)).wallMs;
+  const floorRemoteWallMs = (await runBare(server, noOps.filter((step) => !step.local), `${workflowId}-floor-remote`)).wallMs;
+  const floorLocalWallMs = (await runBare(server, noOps.filter((step) => step.local), `${workflowId}-floor-local`)).wallMs;
   const gaps: Run['gaps'] = [];
   let previousEnd = t0;
   let previous = '(start at the client)';
@@ -114,19 +119,55 @@ async function measureOnce(server: BenchServer, timings: ActivityTiming[], index
     floorWallMs,
     floorRemoteWallMs,
     floorLocalWallMs,
+    tasks: workflowTasksOf(history),
+    bareTasks: bare.tasks,
     remote: own.filter((timing) => !timing.local).length,
     local: own.filter((timing) => timing.local).length,
     gaps,
   };
 }
 
-async function runBare(server: BenchServer, steps: BareStep[], workflowId: string): Promise<number> {
+async function runBare(server: BenchServer, steps: BareStep[], workflowId: string): Promise<{ wallMs: number; tasks: WorkflowTasks }> {
   const t0 = performance.now();
-  await server.client.workflow.execute('bareWorkflow', { taskQueue: BARE_QUEUE, workflowId, args: [steps] });
-  return performance.now() - t0;
+  const handle = await server.client.workflow.start('bareWorkflow', { taskQueue: BARE_QUEUE, workflowId, args: [steps] });
+  await handle.result();
+  const wallMs = performance.now() - t0;
+  return { wallMs, tasks: workflowTasksOf(await handle.fetchHistory()) };
 }
 
 type History = Awaited<ReturnType<Awaited<ReturnType<typeof startPipeline>>['fetchHistory']>>;
+type HistoryEvent = NonNullable<History['events']>[number];
+
+function eventMs(event: HistoryEvent | undefined): number {
+  return Number(event?.eventTime?.seconds ?? 0) * 1000 + Number(event?.eventTime?.nanos ?? 0) / 1e6;
+}
+
+interface WorkflowTasks {
+  count: number;
+  /** scheduled → started: waiting for a worker to poll it */
+  waitingMs: number;
+  /** started → completed: the worker running workflow code (and local activities) */
+  runningMs: number;
+  firstRunningMs: number;
+}
+
+/** Where a run's workflow tasks spent their time, from the server's event times. */
+function workflowTasksOf(history: History): WorkflowTasks {
+  const byId = new Map((history.events ?? []).map((event) => [Number(event.eventId), event]));
+  const tasks = { count: 0, waitingMs: 0, runningMs: 0, firstRunningMs: 0 };
+  for (const event of history.events ?? []) {
+    const completed = event.workflowTaskCompletedEventAttributes;
+    if (!completed) continue;
+    const started = byId.get(Number(completed.startedEventId));
+    const scheduled = byId.get(Number(completed.scheduledEventId));
+    const running = eventMs(event) - eventMs(started);
+    if (tasks.count === 0) tasks.firstRunningMs = running;
+    tasks.count += 1;
+    tasks.runningMs += running;
+    tasks.waitingMs += eventMs(started) - eventMs(scheduled);
+  }
+  return tasks;
+}
 
 /** The PR workflow's own timers and how long the fired ones waited (event time started → fired). */
 function timersOf(history: History): { timers: number; timerMs: number } {
@@ -159,6 +200,8 @@ printTable(['measure', 'median', 'per run'], [
   ['bare workflow, same activities as no-ops, ms', round(med((run) => run.floorWallMs)), measured.map((run) => Math.round(run.floorWallMs)).join(', ')],
   [`  its ${first.remote} remote no-ops only, ms`, round(med((run) => run.floorRemoteWallMs)), measured.map((run) => Math.round(run.floorRemoteWallMs)).join(', ')],
   [`  its ${first.local} local no-ops only, ms`, round(med((run) => run.floorLocalWallMs)), measured.map((run) => Math.round(run.floorLocalWallMs)).join(', ')],
+  ['PR workflow tasks: count, ms running (first), ms waiting', `${first.tasks.count}, ${round(med((run) => run.tasks.runningMs))} (${round(med((run) => run.tasks.firstRunningMs))}), ${round(med((run) => run.tasks.waitingMs))}`, ''],
+  ['bare workflow tasks: the same', `${first.bareTasks.count}, ${round(med((run) => run.bareTasks.runningMs))} (${round(med((run) => run.bareTasks.firstRunningMs))}), ${round(med((run) => run.bareTasks.waitingMs))}`, ''],
   ['PR overhead (wall − activities), ms', round(med((run) => run.wallMs - run.activityMs - run.timerMs)), ''],
   ['bare overhead (bare wall − activities), ms', round(med((run) => run.bareWallMs - run.activityMs - run.timerMs)), ''],
   ['wall ÷ activities (target ≤ 1.10)', round(ratioToActivities, 3), measured.map((run) => round(run.wallMs / (run.activityMs + run.timerMs), 3)).join(', ')],
