@@ -9,23 +9,16 @@ import { after, before, describe, it } from 'node:test';
 import { commandTargetSections, faultConfig, writeConfig } from './lib/config.js';
 import { invocations, stepCounts, stepEvents, type StepEvent } from './lib/deployCalls.js';
 import { caseDir } from './lib/files.js';
-import { setUpFaultEnv, terminateIfRunning, type FaultEnv } from './lib/harness.js';
+import { setUpCanaryFaultSuite, tearDownCanaryFaultSuite, terminateIfRunning, type FaultEnv } from './lib/harness.js';
 import { activityRuns } from './lib/history.js';
-import { startPrometheusStub, type PrometheusStub } from './lib/prometheusStub.js';
+import type { PrometheusStub } from './lib/prometheusStub.js';
 import { waitUntil } from './lib/wait.js';
 
 describe('concurrent PRs and revisions (command target)', { timeout: 1_200_000 }, () => {
   let env: FaultEnv;
   let prometheus: PrometheusStub;
-  before(async () => {
-    prometheus = await startPrometheusStub();
-    env = await setUpFaultEnv();
-    await env.worker.start();
-  });
-  after(async () => {
-    await env?.dispose();
-    await prometheus?.close();
-  });
+  before(async () => ({ env, prometheus } = await setUpCanaryFaultSuite()));
+  after(() => tearDownCanaryFaultSuite({ env, prometheus }));
 
   /** From the first deploy-canary start to the end of the stop, per deployment id. */
   const canarySpans = (events: StepEvent[]): Map<string, { from: number; to: number }> => {

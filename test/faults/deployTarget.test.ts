@@ -17,23 +17,16 @@ import { waitAllDead } from '../helpers/processes.js';
 import { commandTargetSections, faultConfig, writeConfig } from './lib/config.js';
 import { invocationEndings, localPromotions, localProcessStarts, stepCounts } from './lib/deployCalls.js';
 import { caseDir, localState, touch } from './lib/files.js';
-import { setUpFaultEnv, terminateIfRunning, type FaultEnv } from './lib/harness.js';
+import { setUpCanaryFaultSuite, tearDownCanaryFaultSuite, terminateIfRunning, type FaultEnv } from './lib/harness.js';
 import { activityRuns } from './lib/history.js';
-import { startPrometheusStub, type PrometheusStub } from './lib/prometheusStub.js';
+import type { PrometheusStub } from './lib/prometheusStub.js';
 import { waitUntil } from './lib/wait.js';
 
 describe('deploy target faults', { timeout: 1_200_000 }, () => {
   let env: FaultEnv;
   let prometheus: PrometheusStub;
-  before(async () => {
-    prometheus = await startPrometheusStub();
-    env = await setUpFaultEnv();
-    await env.worker.start();
-  });
-  after(async () => {
-    await env?.dispose();
-    await prometheus?.close();
-  });
+  before(async () => ({ env, prometheus } = await setUpCanaryFaultSuite()));
+  after(() => tearDownCanaryFaultSuite({ env, prometheus }));
 
   it('the canary process crashes mid-canary: its errors fail the judge, rolled back, never promoted', async () => {
     const dir = await caseDir(env.home, 'canary-crash');

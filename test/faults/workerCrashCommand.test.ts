@@ -13,23 +13,16 @@ import { pidAlive } from '../helpers/processes.js';
 import { commandTargetSections, faultConfig, writeConfig } from './lib/config.js';
 import { invocationEndings, invocations, stepCounts } from './lib/deployCalls.js';
 import { caseDir, touch } from './lib/files.js';
-import { setUpFaultEnv, terminateIfRunning, type FaultEnv } from './lib/harness.js';
+import { setUpCanaryFaultSuite, tearDownCanaryFaultSuite, terminateIfRunning, type FaultEnv } from './lib/harness.js';
 import { activityRuns } from './lib/history.js';
-import { startPrometheusStub, type PrometheusStub } from './lib/prometheusStub.js';
+import type { PrometheusStub } from './lib/prometheusStub.js';
 import { waitUntil } from './lib/wait.js';
 
 describe('worker SIGKILLed during the canary, promotion and rollback (command target)', { timeout: 1_800_000 }, () => {
   let env: FaultEnv;
   let prometheus: PrometheusStub;
-  before(async () => {
-    prometheus = await startPrometheusStub();
-    env = await setUpFaultEnv();
-    await env.worker.start();
-  });
-  after(async () => {
-    await env?.dispose();
-    await prometheus?.close();
-  });
+  before(async () => ({ env, prometheus } = await setUpCanaryFaultSuite()));
+  after(() => tearDownCanaryFaultSuite({ env, prometheus }));
 
   const ledgerDir = () => path.join(env.home, 'command-deployments');
   const commandConfig = async (name: string, dir: string, canary: Record<string, unknown> = {}) => {

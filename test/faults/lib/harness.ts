@@ -12,6 +12,7 @@ import { prResultSchema, type PrResult } from '../../../workflows/input.js';
 import { searchAttributes, statusQuery, statusSchema, type PipelineStatus, type Stage } from '../../../workflows/messages.js';
 import { processesMentioning, runCli, type CliRun } from '../../helpers/cli.js';
 import { waitAllDead } from '../../helpers/processes.js';
+import { startPrometheusStub, type PrometheusStub } from './prometheusStub.js';
 import { buildFaultRepo, type FaultBranch, type FaultRepo } from './repo.js';
 import { startFaultServer, type FaultServer } from './server.js';
 import { WaitAbort, waitUntil } from './wait.js';
@@ -123,6 +124,31 @@ export async function setUpFaultEnv(extraEnv: NodeJS.ProcessEnv = {}): Promise<F
     },
   };
   return faultEnv;
+}
+
+/** What the canary's fault suites share: a fault environment with its worker started, and a Prometheus stub. */
+export interface CanaryFaultSuite {
+  env: FaultEnv;
+  prometheus: PrometheusStub;
+}
+
+export async function setUpCanaryFaultSuite(): Promise<CanaryFaultSuite> {
+  const prometheus = await startPrometheusStub();
+  let env: FaultEnv | undefined;
+  try {
+    env = await setUpFaultEnv();
+    await env.worker.start();
+    return { env, prometheus };
+  } catch (error) {
+    await tearDownCanaryFaultSuite({ env, prometheus });
+    throw error;
+  }
+}
+
+/** Tears down what setUpCanaryFaultSuite set up, as far as it got. */
+export async function tearDownCanaryFaultSuite(suite: Partial<CanaryFaultSuite>): Promise<void> {
+  await suite.env?.dispose();
+  await suite.prometheus?.close();
 }
 
 /** Terminates a run a failed test left open, so the next case does not inherit it. */
