@@ -3,10 +3,11 @@
  * through the configured steps (5% for 10 minutes by default). Each step is watched by one activity that
  * judges canary against stable every interval (workflows/policy/canaryJudge.ts) and returns early on a
  * clear failure; the watch's verdicts go to the artifact store and one decision record seals their hash
- * and counts (runs from before canary v3 seal one record per verdict). A paused canary is still judged (and rolled
- * back on failure) but does not advance until resumed. Passing every step promotes; anything else rolls
- * back, writes an incident report and fails closed. A canary cancelled half-way (a revision pushed, the
- * run cancelled) is rolled back too. Whatever happens, the deployment is stopped and the lock released.
+ * and counts (runs from before canary v3 seal one record per verdict). A paused canary is still judged
+ * (and rolled back on failure) but does not advance until resumed. Passing every step promotes; anything
+ * else rolls back, writes an incident report and fails closed. A canary cancelled half-way (a revision
+ * pushed, the run cancelled) is rolled back too. Whatever happens, the deployment is stopped and the lock
+ * released.
  */
 import { CancellationScope, isCancellation } from '@temporalio/workflow';
 import { canarySteps, type CanaryStep } from '../config/schema.js';
@@ -155,8 +156,10 @@ async function recordVerdicts(run: PipelineRun, index: number, step: CanaryStep,
   await run.recordAll([...controls, ...verdicts]);
 }
 
+const VERDICTS = ['pass', 'fail', 'inconclusive'] as const;
+
 function watchDecision(index: number, step: CanaryStep, watch: WatchResult, log: VerdictLog): PolicyDecision {
-  const counts = (Object.entries(log.verdicts) as [string, number][]).filter(([, n]) => n > 0).map(([verdict, n]) => `${n} ${verdict}`);
+  const counts = VERDICTS.filter((verdict) => log.verdicts[verdict] > 0).map((verdict) => `${log.verdicts[verdict]} ${verdict}`);
   return stepDecision(
     'canary',
     `canary step ${index + 1} (${step.percent}%) ${watch.outcome}: ${log.judgements} judgement(s)${counts.length ? ` (${counts.join(', ')})` : ''}`,
