@@ -1,8 +1,4 @@
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-
-/** Leads the command's process group and stops it if this process dies (see groupLeader.mjs). */
-const GROUP_LEADER = fileURLToPath(new URL('./groupLeader.mjs', import.meta.url));
+import { spawnGroupLed } from './spawnGroupLed.js';
 
 export interface CommandResult {
   exitCode: number | null;
@@ -35,24 +31,14 @@ export function runCommand(argv: string[], options: CommandOptions): Promise<Com
   const started = Date.now();
   const maxOutput = options.maxOutputBytes ?? 2 * 1024 * 1024;
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [GROUP_LEADER, program, ...args], {
-      cwd: options.cwd,
-      env: options.env ?? process.env,
-      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-      detached: true,
-    });
-    let spawnError: string | null = null;
-    child.on('message', (message: { spawnError?: unknown }) => {
-      if (typeof message?.spawnError === 'string') spawnError = message.spawnError;
-    });
+    const { child, spawnError } = spawnGroupLed(program, args, { cwd: options.cwd, env: options.env ?? process.env });
     let output = '';
     const collect = (chunk: Buffer) => {
       output += chunk.toString('utf8');
       if (output.length > maxOutput) output = `[... earlier output truncated ...]\n${output.slice(-maxOutput)}`;
     };
-    // Both are pipes (stdio above); the types cannot tell with an IPC channel among them.
-    child.stdout!.on('data', collect);
-    child.stderr!.on('data', collect);
+    child.stdout.on('data', collect);
+    child.stderr.on('data', collect);
     let timedOut = false;
     let cancelled = false;
     const killGroup = (signal: NodeJS.Signals) => {
@@ -80,7 +66,8 @@ export function runCommand(argv: string[], options: CommandOptions): Promise<Com
       if (ticker) clearInterval(ticker);
       options.signal?.removeEventListener('abort', onAbort);
       killGroup('SIGKILL'); // stragglers the command left in its group
-      if (spawnError !== null) reject(couldNotRun(spawnError));
+      const notStarted = spawnError();
+      if (notStarted !== null) reject(couldNotRun(notStarted));
       else resolve({ exitCode: code, timedOut, cancelled, output, durationMs: Date.now() - started });
     });
   });

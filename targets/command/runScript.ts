@@ -1,10 +1,12 @@
 /**
  * Runs one deploy script in its own process group and always reaps the whole group: when the script
- * exits (stragglers it left behind), and on timeout (SIGTERM, then SIGKILL after the grace period).
+ * exits (stragglers it left behind), on timeout (SIGTERM, then SIGKILL after the grace period), and
+ * when this process dies (a SIGKILLed worker): the group's leader, groupLeader.mjs, stops it then, so
+ * a retry on another worker never runs beside a script the dead worker left behind.
  * Unlike activities/process/runCommand.ts it keeps stdout apart too, because a script answers on its
  * last stdout line, and bounds the captured output in bytes.
  */
-import { spawn } from 'node:child_process';
+import { spawnGroupLed } from '../../activities/process/spawnGroupLed.js';
 
 export interface ScriptRun {
   exitCode: number | null;
@@ -74,7 +76,7 @@ export function runScript(argv: string[], options: ScriptOptions): Promise<Scrip
   if (!program) return Promise.reject(new Error('runScript: empty argv'));
   const started = Date.now();
   return new Promise((resolve, reject) => {
-    const child = spawn(program, args, { cwd: options.cwd, env: options.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    const { child, spawnError } = spawnGroupLed(program, args, { cwd: options.cwd, env: options.env });
     const output = new TailBuffer(options.maxOutputBytes);
     const stdout = new TailBuffer(STDOUT_TAIL_BYTES);
     child.stdout.on('data', (chunk: Buffer) => {
@@ -113,6 +115,11 @@ export function runScript(argv: string[], options: ScriptOptions): Promise<Scrip
       settled = true;
       for (const timer of timers) clearTimeout(timer);
       killGroup('SIGKILL'); // whatever the script left running in its group
+      const notStarted = spawnError();
+      if (notStarted !== null) {
+        reject(new Error(notStarted));
+        return;
+      }
       resolve({
         exitCode: exit?.code ?? null,
         signal: exit?.signal ?? null,

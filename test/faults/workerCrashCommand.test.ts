@@ -66,7 +66,7 @@ describe('worker SIGKILLed during the canary, promotion and rollback (command ta
       await waitUntil('promote.sh to run', async () => (await invocations(dir, 'promote', id)).length === 1, { context: env.diagnostics });
       await env.worker.crash();
       await env.worker.start();
-      // The dead worker's script is still blocked (nothing reaps it); the retry comes after the heartbeat timeout.
+      // The dead worker's script is stopped by its group's leader; the retry comes after the heartbeat timeout.
       const promotes = await waitUntil('promote.sh to run again', async () => {
         const found = await invocations(dir, 'promote', id);
         return found.length === 2 ? found : null;
@@ -84,7 +84,7 @@ describe('worker SIGKILLed during the canary, promotion and rollback (command ta
         stop: { started: 1, ended: 1, failed: 0 },
       });
       const endings = await invocationEndings(dir, 'promote', id);
-      assert.deepEqual(endings.map((entry) => entry.ending), ['none', 'end'], 'the dead worker\'s promote.sh never finished (SIGPIPE at its next output); the retry did');
+      assert.deepEqual(endings.map((entry) => entry.ending), ['none', 'end'], 'the dead worker\'s promote.sh never finished (its group\'s leader stopped it); the retry did');
       assert.equal(pidAlive(endings[0]?.pid ?? 0), false);
       const ledger = await readLedger(ledgerDir(), `${id}-r1`);
       const promote = ledger?.entries.find((entry) => entry.step === 'promote');

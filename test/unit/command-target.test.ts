@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createArtifactStore } from '../../activities/artifacts/store.js';
 import { serviceConfigSchema } from '../../config/schema.js';
@@ -18,6 +19,7 @@ import { commandTargetConfigSchema, type CommandTargetConfigInput } from '../../
 import { readLedger } from '../../targets/command/ledger.js';
 import { runScript } from '../../targets/command/runScript.js';
 import { CommandTargetError, createCommandTarget, type CommandTarget, type CommandTargetOptions } from '../../targets/command/target.js';
+import { startCommandOwner } from '../helpers/commandOwner.js';
 import { pidAlive, waitAllDead } from '../helpers/processes.js';
 import type { DyingWorkerInput } from '../fixtures/command-target/dying-worker.js';
 
@@ -209,8 +211,7 @@ describe('command target', () => {
     stray.push(scriptPid);
     worker.kill('SIGKILL');
     await workerExited;
-    process.kill(-scriptPid, 'SIGKILL'); // the crash took the worker; its deploy script is ours to clean up
-    assert.deepEqual(await waitAllDead([scriptPid]), []);
+    assert.deepEqual(await waitAllDead([scriptPid]), [], 'the dead worker\'s script is stopped by its group\'s leader');
 
     const crashed = await readLedger(w.stateDir, w.deploymentId);
     assert.deepEqual(crashed?.entries.map((entry) => [entry.step, entry.status]), [['deploy-canary', 'started']]);
@@ -389,6 +390,26 @@ describe('runScript', () => {
     const pid = Number(readFileSync(pidFile, 'utf8').trim());
     stray.push(pid);
     assert.deepEqual(await waitAllDead([pid]), []);
+  });
+
+  test('when its worker is SIGKILLed mid-script, the script and what it started are stopped', { timeout: 30_000 }, async () => {
+    const [scriptFile, childFile] = [join(root, 'owned-script.pid'), join(root, 'owned-child.pid')];
+    const owner = startCommandOwner(['sh', '-c', `sleep 60 >/dev/null 2>&1 & echo $! > ${childFile}; echo $$ > ${scriptFile}; sleep 60`], root, 'runScript');
+    const pids: number[] = [];
+    try {
+      for (let waited = 0; !(existsSync(scriptFile) && existsSync(childFile)) && waited < 15_000; waited += 50) await sleep(50);
+      pids.push(Number(readFileSync(scriptFile, 'utf8').trim()), Number(readFileSync(childFile, 'utf8').trim()));
+      stray.push(...pids);
+      assert.deepEqual(pids.filter(pidAlive), pids, 'the script runs while its worker lives');
+      owner.kill('SIGKILL');
+      assert.deepEqual(await waitAllDead(pids, 5_000), [], 'the script outlived its worker');
+    } finally {
+      owner.kill('SIGKILL');
+    }
+  });
+
+  test('rejects, naming the program, when the script cannot be started', async () => {
+    await assert.rejects(runScript(['./prpilot-no-such-script.sh'], options), /prpilot-no-such-script\.sh ENOENT/);
   });
 
   test('a process that left the group but holds the output pipe does not hold up the step', { timeout: 15_000 }, async () => {
