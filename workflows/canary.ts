@@ -156,10 +156,8 @@ async function recordVerdicts(run: PipelineRun, index: number, step: CanaryStep,
   await run.recordAll([...controls, ...verdicts]);
 }
 
-const VERDICTS = ['pass', 'fail', 'inconclusive'] as const;
-
 function watchDecision(index: number, step: CanaryStep, watch: WatchResult, log: VerdictLog): PolicyDecision {
-  const counts = VERDICTS.filter((verdict) => log.verdicts[verdict] > 0).map((verdict) => `${log.verdicts[verdict]} ${verdict}`);
+  const counts = Object.entries(log.verdicts).filter(([, count]) => count > 0).map(([verdict, count]) => `${count} ${verdict}`);
   return stepDecision(
     'canary',
     `canary step ${index + 1} (${step.percent}%) ${watch.outcome}: ${log.judgements} judgement(s)${counts.length ? ` (${counts.join(', ')})` : ''}`,

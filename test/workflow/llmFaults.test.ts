@@ -21,6 +21,7 @@ import { rejectSignal, revisionPushedSignal, statusQuery, type PipelineStatus } 
 import { startAnthropicStub, type AnthropicStub, type Fault } from '../stub/anthropicStub.js';
 import { timeSkippingEnv } from '../helpers/temporal.js';
 import { stopLockWorker, testWorker } from './harness.js';
+import { waitUntil } from '../faults/lib/wait.js';
 import { fakeActivities, noFindings, prInput } from './fakes.js';
 
 const DIFF = 'diff --git a/src/greeting.js b/src/greeting.js\n--- a/src/greeting.js\n+++ b/src/greeting.js\n@@ -1 +1 @@\n-export const greeting = "Hello";\n+export const greeting = "Welcome";\n';
@@ -152,9 +153,10 @@ describe('model faults through the workflow', { timeout: 600_000 }, () => {
     const { result, answers } = await runWithFaults([{ kind: 'hang', agent: 'review' }], {
       timeoutMs: 600_000,
       whileRunning: async (handle) => {
-        const hung = await waitFor(() => stub.requests.find((request) => request.answeredWith === 'hang'));
+        // A cancellation reaches an activity with its next heartbeat: well within the minute allowed here.
+        const hung = await waitUntil('the review call to hang', () => stub.requests.find((request) => request.answeredWith === 'hang'), { timeoutMs: 60_000, everyMs: 50 });
         await handle.signal(revisionPushedSignal, { headSha: 'b'.repeat(40) });
-        await waitFor(() => hung.abandoned);
+        await waitUntil('the client to close the hung call', () => hung.abandoned, { timeoutMs: 60_000, everyMs: 50 });
       },
     });
     assert.deepEqual(answers, ['hang', 'ok'], 'the old head\'s call was given up, the new head reviewed once');
@@ -163,12 +165,3 @@ describe('model faults through the workflow', { timeout: 600_000 }, () => {
   });
 });
 
-/** Polls (real time, at most a minute: a cancellation reaches an activity with its next heartbeat) until `value` is truthy. */
-async function waitFor<T>(value: () => T | undefined | null | false): Promise<T> {
-  for (let i = 0; i < 1_200; i++) {
-    const current = value();
-    if (current) return current;
-    await sleep(50);
-  }
-  throw new Error('waited a minute in vain');
-}

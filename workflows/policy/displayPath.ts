@@ -9,10 +9,12 @@
  * Pure and dependency-free: it runs inside Temporal workflow code.
  */
 
-/** C0 and C1 controls, DEL, `"`; zero-width space, LRM/RLM, line/paragraph separators, bidi embeddings, overrides and isolates, BOM. */
-const UNSAFE = /[\u0000-\u001f\u007f-\u009f"\u200b\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]/;
-/** What JSON.stringify leaves as it is but a reader must see escaped. */
-const INVISIBLE = /[\u007f-\u009f\u200b\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]/g;
+import { C0_CONTROLS, C1_CONTROLS, INVISIBLE_MARKS, LINE_SEPARATORS } from './hiddenText.js';
+
+/** Controls, `"`, line separators and invisible marks. */
+const UNSAFE = new RegExp(`[${C0_CONTROLS}${C1_CONTROLS}"${LINE_SEPARATORS}${INVISIBLE_MARKS}]`);
+/** What JSON.stringify leaves as it is (it escapes C0 controls and `"`) but a reader must see escaped. */
+const INVISIBLE = new RegExp(`[${C1_CONTROLS}${LINE_SEPARATORS}${INVISIBLE_MARKS}]`, 'g');
 
 export function displayPath(path: string): string {
   if (path !== '' && !UNSAFE.test(path)) return path;

@@ -8,10 +8,10 @@
  * Pure and dependency-free: it runs inside Temporal workflow code.
  */
 
-/** C0 and C1 controls, DEL, and the Unicode line and paragraph separators. */
-const BREAKING = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
-/** Zero-width space, LRM/RLM, bidi embeddings, overrides and isolates, BOM. */
-const INVISIBLE = /[\u200b\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff]/g;
+import { C0_CONTROLS, C1_CONTROLS, INVISIBLE_MARKS, LINE_SEPARATORS } from './hiddenText.js';
+
+const BREAKING = new RegExp(`[${C0_CONTROLS}${C1_CONTROLS}${LINE_SEPARATORS}]`, 'g');
+const INVISIBLE = new RegExp(`[${INVISIBLE_MARKS}]`, 'g');
 
 export function oneLine(text: string): string {
   return text.replace(BREAKING, ' ').replace(INVISIBLE, '').replace(/ {2,}/g, ' ').trim();
