@@ -1,4 +1,5 @@
 import type { AuditTrail } from './trail.js';
+import type { ArtifactCheck } from './artifacts.js';
 import type { DecisionRecord } from '../../workflows/records.js';
 
 export interface AuditHeader {
@@ -11,8 +12,14 @@ export interface AuditHeader {
   result: { outcome: string; reason: string } | null;
 }
 
+/** What `--artifacts` found: the store it read and each claim check in the records. */
+export interface ArtifactAudit {
+  store: string;
+  checks: ArtifactCheck[];
+}
+
 /** The audit as a document an auditor can read without knowing Temporal. */
-export function renderAuditMarkdown(header: AuditHeader, trail: AuditTrail): string {
+export function renderAuditMarkdown(header: AuditHeader, trail: AuditTrail, artifacts: ArtifactAudit | null = null): string {
   const { records, signals, chain } = trail;
   const tokens = records.reduce((sum, record) => ({
     input: sum.input + record.tokens.input, output: sum.output + record.tokens.output,
@@ -41,6 +48,7 @@ export function renderAuditMarkdown(header: AuditHeader, trail: AuditTrail): str
       ? `Hash chain verified: ${records.length} decision record(s), last hash \`${chain.lastHash}\`.`
       : `**HASH CHAIN BROKEN**:\n${chain.problems.map((problem) => `- ${problem}`).join('\n')}`,
     '',
+    ...(artifacts ? [artifactLine(artifacts), ''] : []),
     `Model tokens used: ${tokens.input} input, ${tokens.output} output.`,
     '',
     '## Decisions',
@@ -62,6 +70,12 @@ export function renderAuditMarkdown(header: AuditHeader, trail: AuditTrail): str
     '',
   ];
   return lines.join('\n');
+}
+
+function artifactLine({ store, checks }: ArtifactAudit): string {
+  const failed = checks.filter((check) => check.problem !== null);
+  if (failed.length === 0) return `Artifacts verified: the ${checks.length} claim check(s) in the records match their content in \`${store}\`.`;
+  return `**ARTIFACTS DO NOT VERIFY** against \`${store}\`:\n${failed.map((check) => `- record ${check.seq} ${check.field}: ${check.problem}`).join('\n')}`;
 }
 
 function detail(record: DecisionRecord): string[] {

@@ -8,15 +8,23 @@ import { decodeHistoryPayloads } from '../audit/decodeHistory.js';
 import { PayloadDecryptionError } from '../../workers/codec.js';
 import type { WorkflowExecutionDescription, WorkflowHandle } from '@temporalio/client';
 import type { temporal } from '@temporalio/proto';
-import { renderAuditMarkdown, type AuditHeader } from '../audit/markdown.js';
+import type { DecisionRecord } from '../../workflows/records.js';
+import { renderAuditMarkdown, type ArtifactAudit, type AuditHeader } from '../audit/markdown.js';
+import { artifactReferences, checkArtifacts } from '../audit/artifacts.js';
+import { createArtifactStore } from '../../activities/artifacts/store.js';
+import { homePaths } from '../../config/paths.js';
 import type { Command } from './command.js';
 
 const spec = {
   name: 'audit',
   summary: 'decision records rebuilt from the workflow history, hash chain verified',
-  usage: 'prpilot audit ID [--format json|md]',
-  details: 'Exits 1 if the hash chain does not verify.',
-  options: { ...helpOption, format: { type: 'string' } },
+  usage: 'prpilot audit ID [--format json|md] [--artifacts]',
+  details: [
+    'Exits 1 if the hash chain does not verify.',
+    '--artifacts also reads every artifact the records name by sha256 (diffs, test logs, verdict logs,',
+    'incident reports) from the artifact store under PRPILOT_HOME, and exits 1 if one is missing or altered.',
+  ].join('\n'),
+  options: { ...helpOption, format: { type: 'string' }, artifacts: { type: 'boolean' } },
   positionals: { min: 1, max: 1 },
 } as const;
 
@@ -35,12 +43,17 @@ export const auditCommand: Command = {
     });
     const trail = auditFromHistory(history);
     const header = await headerFor(description, history, handle);
+    const artifacts = values.artifacts ? await auditArtifacts(trail.records) : null;
     if (format === 'json') {
-      io.out(JSON.stringify({ ...header, chain: trail.chain, records: trail.records, signals: trail.signals }, null, 2));
+      io.out(JSON.stringify({ ...header, chain: trail.chain, records: trail.records, signals: trail.signals, ...(artifacts ? { artifacts } : {}) }, null, 2));
     } else {
-      io.out(renderAuditMarkdown(header, trail));
+      io.out(renderAuditMarkdown(header, trail, artifacts));
     }
     if (!trail.chain.ok) throw new CliError(`hash chain of ${workflowId} does not verify: ${trail.chain.problems.join('; ')}`);
+    const unverified = artifacts?.checks.filter((check) => check.problem !== null) ?? [];
+    if (artifacts && unverified.length > 0) {
+      throw new CliError(`${unverified.length} artifact(s) of ${workflowId} do not verify against ${artifacts.store}: ${unverified.map((check) => `record ${check.seq} ${check.field}: ${check.problem}`).join('; ')}`);
+    }
     // A completed run states its decision count and last hash in its result: records cut from the end show here.
     const result = description.status.name === 'COMPLETED' ? prResultSchema.safeParse(await handle.result()) : null;
     if (result?.success && (result.data.decisions !== trail.records.length || result.data.lastDecisionHash !== trail.chain.lastHash)) {
@@ -49,6 +62,11 @@ export const auditCommand: Command = {
     return EXIT.ok;
   },
 };
+
+async function auditArtifacts(records: DecisionRecord[]): Promise<ArtifactAudit> {
+  const store = homePaths().artifacts;
+  return { store, checks: await checkArtifacts(artifactReferences(records), createArtifactStore(store)) };
+}
 
 async function headerFor(
   description: WorkflowExecutionDescription, history: temporal.api.history.v1.IHistory, handle: WorkflowHandle,

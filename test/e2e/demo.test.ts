@@ -3,7 +3,7 @@
  * traffic), then status, list and audit on what it left in history.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -78,5 +78,30 @@ describe('prpilot demo on a real dev server', { timeout: 600_000 }, () => {
     assert.match(markdown.stdout, /Hash chain verified: \d+ decision record/);
     assert.match(markdown.stdout, /canary fail/);
     assert.match(markdown.stdout, /incident report written/);
+  });
+
+  it('audit --artifacts reads back every artifact the records name, and fails on one altered or gone', async () => {
+    interface ArtifactsJson { artifacts: { store: string; checks: { seq: number; field: string; sha256: string; problem: string | null }[] } }
+    const audit = await runCli(['audit', ids.bad!, '--format', 'json', '--artifacts'], env);
+    assert.equal(audit.code, 0, audit.stderr);
+    const { artifacts } = JSON.parse(audit.stdout) as ArtifactsJson;
+    assert.equal(artifacts.store, path.join(home, 'artifacts'));
+    const fields = artifacts.checks.map((check) => check.field);
+    for (const field of ['details.diffSha256', 'details.verdictLogSha256', 'details.incidentReportSha256']) assert.ok(fields.includes(field), `${field} checked: ${fields.join(', ')}`);
+    assert.ok(artifacts.checks.every((check) => check.problem === null), JSON.stringify(artifacts.checks));
+
+    const verdictLog = artifacts.checks.find((check) => check.field === 'details.verdictLogSha256')!;
+    const file = path.join(home, 'artifacts', verdictLog.sha256.slice(0, 2), verdictLog.sha256);
+    await writeFile(file, '[]');
+    const altered = await runCli(['audit', ids.bad!, '--artifacts'], env);
+    assert.equal(altered.code, 1);
+    assert.match(altered.stdout, /ARTIFACTS DO NOT VERIFY/);
+    assert.match(altered.stderr, new RegExp(`record ${verdictLog.seq} details\\.verdictLogSha256: artifact ${verdictLog.sha256} is corrupt`));
+    await rm(file);
+    const gone = await runCli(['audit', ids.bad!, '--artifacts'], env);
+    assert.equal(gone.code, 1);
+    assert.match(gone.stderr, new RegExp(`record ${verdictLog.seq} details\\.verdictLogSha256: artifact ${verdictLog.sha256} is not in `));
+    // Without the flag the audit reads history only: the chain still verifies.
+    assert.equal((await runCli(['audit', ids.bad!], env)).code, 0);
   });
 });
