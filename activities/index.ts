@@ -15,7 +15,7 @@ import { heartbeating } from './heartbeat.js';
 /** Every activity the workflow calls, built from injected dependencies (see activities/deps.ts). */
 export function createActivities(deps: ActivityDeps) {
   return {
-    prepareChange: prepareChangeActivity(deps),
+    prepareChange: heartbeating(prepareChangeActivity(deps)),
     // The agents wait on a model for minutes: they heartbeat meanwhile (the test agent does its own).
     reviewChange: heartbeating(reviewChangeActivity(deps)),
     runTests: runTestsActivity(deps),

@@ -9,10 +9,11 @@ import { canarySteps, type PrpilotConfig } from '../config/schema.js';
 const seconds = (n: number) => `${Math.ceil(n)} seconds`;
 
 export function activitiesFor(config: PrpilotConfig) {
-  const quick = proxyActivities<Activities>({
-    startToCloseTimeout: '2 minutes',
-    retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 3 },
-  });
+  const quickRetry = { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 3 };
+  const quick = proxyActivities<Activities>({ startToCloseTimeout: '2 minutes', retry: quickRetry });
+  // Fetching and diffing the sources can take a while (a GitHub tarball, a 50 MB diff): the step
+  // heartbeats, so a worker that dies mid-way is replaced in seconds rather than at the time limit.
+  const prepare = proxyActivities<Activities>({ startToCloseTimeout: '2 minutes', heartbeatTimeout: '30 seconds', retry: quickRetry });
   // A chunked review makes a few sequential model calls, each possibly with a repair pass. The agents
   // heartbeat while they wait on the model: a worker that dies mid-call is replaced in seconds.
   const agent = proxyActivities<Activities>({
@@ -66,7 +67,7 @@ export function activitiesFor(config: PrpilotConfig) {
     retry: { initialInterval: '1 second', maximumAttempts: 5 },
   });
   return {
-    prepareChange: quick.prepareChange,
+    prepareChange: prepare.prepareChange,
     reviewChange: agent.reviewChange,
     runTests: tests.runTests,
     deployStaging: staging.deployStaging,

@@ -3,6 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
+import { Context } from '@temporalio/activity';
 import { prToProduction } from '../../workflows/prToProduction.js';
 import { approveSignal, pauseSignal, rejectSignal, revisionPushedSignal, statusQuery, type PipelineStatus } from '../../workflows/messages.js';
 import type { Activities } from '../../activities/index.js';
@@ -171,6 +172,26 @@ describe('prToProduction on the time-skipping server', { timeout: 600_000 }, () 
     assert.deepEqual(prepared, ['d'.repeat(40), newHead]);
     const canaryHeads = (calls.startCanary ?? []).map(([input]) => (input as { headSha: string }).headSha);
     assert.deepEqual(canaryHeads, [newHead], 'nothing of the old head was deployed');
+  });
+
+  it('retries a prepare step whose worker went silent at the 30-s heartbeat timeout, not at its 2-minute limit', async () => {
+    const scheduledAt: number[] = [];
+    let releaseSilent = () => {};
+    const silent = new Promise<void>((resolve) => { releaseSilent = resolve; });
+    const healthy = fakeActivities().activities;
+    const { activities } = fakeActivities({
+      async prepareChange(...args) {
+        scheduledAt.push(Context.current().info.currentAttemptScheduledTimestampMs);
+        if (scheduledAt.length === 1) await silent; // a dead worker: no answer, no heartbeat
+        else releaseSilent();
+        return healthy.prepareChange(...args);
+      },
+    });
+    const result = await run(activities, prInput(), (handle) => handle.result());
+    assert.equal(result.outcome, 'deployed');
+    assert.equal(scheduledAt.length, 2);
+    const retriedAfterMs = scheduledAt[1]! - scheduledAt[0]!;
+    assert.ok(retriedAfterMs >= 30_000 && retriedAfterMs < 60_000, `second attempt ${retriedAfterMs} ms after the first`);
   });
 
   it('asks a human when an agent keeps failing after retries, and never deploys on its own', async () => {
