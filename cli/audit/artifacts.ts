@@ -1,4 +1,4 @@
-import type { ArtifactStore } from '../../activities/artifacts/store.js';
+import { createArtifactStore, type ArtifactStore } from '../../activities/artifacts/store.js';
 import type { DecisionRecord } from '../../workflows/records.js';
 
 /**
@@ -34,6 +34,21 @@ export function artifactReferences(records: DecisionRecord[]): ArtifactReference
   };
   for (const record of records) visit(record.seq, 'details', record.details);
   return references;
+}
+
+/** What `audit --artifacts` found: the store it read and each claim check in the records. */
+export interface ArtifactAudit {
+  store: string;
+  checks: ArtifactCheck[];
+}
+
+export async function auditArtifacts(records: DecisionRecord[], storeRoot: string): Promise<ArtifactAudit> {
+  return { store: storeRoot, checks: await checkArtifacts(artifactReferences(records), createArtifactStore(storeRoot)) };
+}
+
+/** One line per claim check that did not verify. */
+export function artifactProblems(audit: ArtifactAudit): string[] {
+  return audit.checks.filter((check) => check.problem !== null).map((check) => `record ${check.seq} ${check.field}: ${check.problem}`);
 }
 
 /** Reads each referenced artifact once; the store itself refuses content that does not hash to its name. */

@@ -1,5 +1,5 @@
 import type { AuditTrail } from './trail.js';
-import type { ArtifactCheck } from './artifacts.js';
+import { artifactProblems, type ArtifactAudit } from './artifacts.js';
 import type { DecisionRecord } from '../../workflows/records.js';
 
 export interface AuditHeader {
@@ -10,12 +10,6 @@ export interface AuditHeader {
   closeTime: string | null;
   input: { repo: string; prNumber: number | null; baseSha: string; headSha: string; title: string; author: string; configSource: string } | null;
   result: { outcome: string; reason: string } | null;
-}
-
-/** What `--artifacts` found: the store it read and each claim check in the records. */
-export interface ArtifactAudit {
-  store: string;
-  checks: ArtifactCheck[];
 }
 
 /** The audit as a document an auditor can read without knowing Temporal. */
@@ -72,10 +66,10 @@ export function renderAuditMarkdown(header: AuditHeader, trail: AuditTrail, arti
   return lines.join('\n');
 }
 
-function artifactLine({ store, checks }: ArtifactAudit): string {
-  const failed = checks.filter((check) => check.problem !== null);
-  if (failed.length === 0) return `Artifacts verified: the ${checks.length} claim check(s) in the records match their content in \`${store}\`.`;
-  return `**ARTIFACTS DO NOT VERIFY** against \`${store}\`:\n${failed.map((check) => `- record ${check.seq} ${check.field}: ${check.problem}`).join('\n')}`;
+function artifactLine(audit: ArtifactAudit): string {
+  const problems = artifactProblems(audit);
+  if (problems.length === 0) return `Artifacts verified: the ${audit.checks.length} claim check(s) in the records match their content in \`${audit.store}\`.`;
+  return `**ARTIFACTS DO NOT VERIFY** against \`${audit.store}\`:\n${problems.map((problem) => `- ${problem}`).join('\n')}`;
 }
 
 function detail(record: DecisionRecord): string[] {

@@ -8,10 +8,8 @@ import { decodeHistoryPayloads } from '../audit/decodeHistory.js';
 import { PayloadDecryptionError } from '../../workers/codec.js';
 import type { WorkflowExecutionDescription, WorkflowHandle } from '@temporalio/client';
 import type { temporal } from '@temporalio/proto';
-import type { DecisionRecord } from '../../workflows/records.js';
-import { renderAuditMarkdown, type ArtifactAudit, type AuditHeader } from '../audit/markdown.js';
-import { artifactReferences, checkArtifacts } from '../audit/artifacts.js';
-import { createArtifactStore } from '../../activities/artifacts/store.js';
+import { renderAuditMarkdown, type AuditHeader } from '../audit/markdown.js';
+import { artifactProblems, auditArtifacts } from '../audit/artifacts.js';
 import { homePaths } from '../../config/paths.js';
 import type { Command } from './command.js';
 
@@ -43,16 +41,16 @@ export const auditCommand: Command = {
     });
     const trail = auditFromHistory(history);
     const header = await headerFor(description, history, handle);
-    const artifacts = values.artifacts ? await auditArtifacts(trail.records) : null;
+    const artifacts = values.artifacts ? await auditArtifacts(trail.records, homePaths().artifacts) : null;
     if (format === 'json') {
       io.out(JSON.stringify({ ...header, chain: trail.chain, records: trail.records, signals: trail.signals, ...(artifacts ? { artifacts } : {}) }, null, 2));
     } else {
       io.out(renderAuditMarkdown(header, trail, artifacts));
     }
     if (!trail.chain.ok) throw new CliError(`hash chain of ${workflowId} does not verify: ${trail.chain.problems.join('; ')}`);
-    const unverified = artifacts?.checks.filter((check) => check.problem !== null) ?? [];
-    if (artifacts && unverified.length > 0) {
-      throw new CliError(`${unverified.length} artifact(s) of ${workflowId} do not verify against ${artifacts.store}: ${unverified.map((check) => `record ${check.seq} ${check.field}: ${check.problem}`).join('; ')}`);
+    const problems = artifacts ? artifactProblems(artifacts) : [];
+    if (artifacts && problems.length > 0) {
+      throw new CliError(`${problems.length} artifact(s) of ${workflowId} do not verify against ${artifacts.store}: ${problems.join('; ')}`);
     }
     // A completed run states its decision count and last hash in its result: records cut from the end show here.
     const result = description.status.name === 'COMPLETED' ? prResultSchema.safeParse(await handle.result()) : null;
@@ -62,11 +60,6 @@ export const auditCommand: Command = {
     return EXIT.ok;
   },
 };
-
-async function auditArtifacts(records: DecisionRecord[]): Promise<ArtifactAudit> {
-  const store = homePaths().artifacts;
-  return { store, checks: await checkArtifacts(artifactReferences(records), createArtifactStore(store)) };
-}
 
 async function headerFor(
   description: WorkflowExecutionDescription, history: temporal.api.history.v1.IHistory, handle: WorkflowHandle,
