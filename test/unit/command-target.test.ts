@@ -10,7 +10,6 @@ import { tmpdir } from 'node:os';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createArtifactStore } from '../../activities/artifacts/store.js';
 import { serviceConfigSchema } from '../../config/schema.js';
@@ -21,6 +20,7 @@ import { runScript } from '../../targets/command/runScript.js';
 import { CommandTargetError, createCommandTarget, type CommandTarget, type CommandTargetOptions } from '../../targets/command/target.js';
 import { startCommandOwner } from '../helpers/commandOwner.js';
 import { pidAlive, waitAllDead } from '../helpers/processes.js';
+import { waitUntil } from '../faults/lib/wait.js';
 import type { DyingWorkerInput } from '../fixtures/command-target/dying-worker.js';
 
 const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
@@ -397,7 +397,7 @@ describe('runScript', () => {
     const owner = startCommandOwner(['sh', '-c', `sleep 60 >/dev/null 2>&1 & echo $! > ${childFile}; echo $$ > ${scriptFile}; sleep 60`], root, 'runScript');
     const pids: number[] = [];
     try {
-      for (let waited = 0; !(existsSync(scriptFile) && existsSync(childFile)) && waited < 15_000; waited += 50) await sleep(50);
+      await waitUntil('the script to write its pids', () => existsSync(scriptFile) && existsSync(childFile), { timeoutMs: 15_000, everyMs: 50 });
       pids.push(Number(readFileSync(scriptFile, 'utf8').trim()), Number(readFileSync(childFile, 'utf8').trim()));
       stray.push(...pids);
       assert.deepEqual(pids.filter(pidAlive), pids, 'the script runs while its worker lives');
