@@ -16,7 +16,7 @@ import type { PolicyDecision } from '../activities/audit/recordDecision.js';
 import type { DeploymentRef } from '../activities/deployment/canary.js';
 import type { StepReport } from '../targets/deployTarget.js';
 import type { IntervalVerdict, VerdictLog, WatchResult } from './canaryVerdicts.js';
-import { acquireDeployLock } from './deployLockClient.js';
+import { acquireDeployLock, type DeployLockLease } from './deployLockClient.js';
 import { errorMessage } from './errors.js';
 import { runCanaryV1, type CanaryEnding } from './legacy/canaryV1.js';
 import type { PipelineRun } from './run.js';
@@ -73,16 +73,36 @@ export async function runCanary(run: PipelineRun, staging: TrafficSummary | null
     await CancellationScope.nonCancellable(() => run.acts.rollbackCanary(ref));
     return { kind: 'failed', reason: `canary could not be completed, rolled back: ${errorMessage(error)}` };
   } finally {
-    await CancellationScope.nonCancellable(async () => {
-      // Released only once stopped, so the next canary of this service never overlaps this one.
-      try {
-        await run.acts.stopDeployment(ref);
-      } finally {
-        // Canary v3 does not wait for the release's delivery here: the run's last record and notice go meanwhile.
-        if (run.version.canaryV3) run.continueWhile(lease.release());
-        else await lease.release();
-      }
-    });
+    if (run.version.teardownOverlapped) run.continueWhile(CancellationScope.nonCancellable(() => tearDown(run, ref, lease)));
+    else await CancellationScope.nonCancellable(() => tearDownBeforeTheEnd(run, ref, lease));
+  }
+}
+
+/**
+ * Stops the deployment, then hands the lock back: only once stopped, so the next canary of this service
+ * never overlaps this one. It goes on while the run seals its outcome and tells the team. A stop that
+ * fails after every retry is sealed after the outcome and leaves it as it was: a promoted canary is deployed.
+ */
+async function tearDown(run: PipelineRun, ref: DeploymentRef, lease: DeployLockLease): Promise<void> {
+  try {
+    await run.acts.stopDeployment(ref);
+  } catch (error) {
+    run.recordWhenSettled(stepDecision('done', `deployment ${ref.deploymentId} not stopped`, `stopping it failed after every retry, so its processes may still run; the deploy lock is released all the same: ${errorMessage(error)}`, {
+      deploymentId: ref.deploymentId, error: errorMessage(error),
+    }));
+  } finally {
+    await lease.release();
+  }
+}
+
+/** Runs started before the overlapped teardown: stopped before the canary ends, a failed stop fails the run. */
+async function tearDownBeforeTheEnd(run: PipelineRun, ref: DeploymentRef, lease: DeployLockLease): Promise<void> {
+  try {
+    await run.acts.stopDeployment(ref);
+  } finally {
+    // Canary v3 does not wait for the release's delivery here: the run's last record and notice go meanwhile.
+    if (run.version.canaryV3) run.continueWhile(lease.release());
+    else await lease.release();
   }
 }
 
@@ -179,7 +199,7 @@ function verdictDecision(index: number, step: CanaryStep, interval: IntervalVerd
   );
 }
 
-function stepDecision(stage: 'canary' | 'promoting' | 'rolling_back', decision: string, rationale: string, details: Record<string, unknown>): PolicyDecision {
+function stepDecision(stage: 'canary' | 'promoting' | 'rolling_back' | 'done', decision: string, rationale: string, details: Record<string, unknown>): PolicyDecision {
   return { stage, decision, rationale, gates: [], details, input: details };
 }
 

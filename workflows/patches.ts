@@ -18,6 +18,12 @@ export const CANARY_ROLLBACK_ON_CANCEL_PATCH = 'canary-rolled-back-when-cancelle
  * delivered while the run finishes instead of before its last record.
  */
 export const CANARY_V3_PATCH = 'canary-verdict-log-claim-checked-and-release-overlapped';
+/**
+ * The deployment is stopped (then the lock released) while the run seals its outcome and tells the team,
+ * not before; a stop that fails after every retry is sealed as its own record and no longer turns the
+ * run's outcome (a promoted canary) into a failure.
+ */
+export const TEARDOWN_OVERLAP_PATCH = 'deployment-teardown-overlaps-the-run-end';
 
 export interface RunVersion {
   /** Started with canary v2 (and everything before it); false: a run from before, replaying its own code. */
@@ -26,6 +32,8 @@ export interface RunVersion {
   readonly rollbackOnCancel: boolean;
   /** Started with canary v3; false: a record per verdict, and the run waits for the lock's release. */
   readonly canaryV3: boolean;
+  /** Started with the overlapped teardown; false: the canary waits for its deployment to stop. */
+  readonly teardownOverlapped: boolean;
   /** Runs from before canary v2 ask for the risk floor where they always did. */
   riskFloor(): boolean;
 }
@@ -35,5 +43,6 @@ export function runVersion(): RunVersion {
   const canaryV2 = patched(CANARY_V2_PATCH);
   const rollbackOnCancel = patched(CANARY_ROLLBACK_ON_CANCEL_PATCH);
   const canaryV3 = patched(CANARY_V3_PATCH);
-  return { canaryV2, rollbackOnCancel, canaryV3, riskFloor: () => canaryV2 || patched(RISK_FLOOR_PATCH) };
+  const teardownOverlapped = patched(TEARDOWN_OVERLAP_PATCH);
+  return { canaryV2, rollbackOnCancel, canaryV3, teardownOverlapped, riskFloor: () => canaryV2 || patched(RISK_FLOOR_PATCH) };
 }

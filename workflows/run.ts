@@ -28,8 +28,10 @@ export class PipelineRun {
   unrecordedControls: CanaryControl[] = [];
   /** approve/reject attempts received but not yet sealed into the audit chain. */
   unrecorded: ApprovalAttempt[] = [];
-  /** Effects the run lets go on while it continues (the lock's release), all settled before it ends. */
+  /** Effects the run lets go on while it continues (stopping a deployment, the lock's release), all settled before it ends. */
   private readonly inFlight: Promise<void>[] = [];
+  /** Decisions those effects came to, sealed once they settle: the chain is only ever extended by one call at a time. */
+  private readonly sealWhenSettled: PolicyDecision[] = [];
   private lastHash = GENESIS_HASH;
   private seq = 0;
   private tokens: TokenUsage = { ...NO_TOKENS };
@@ -125,8 +127,14 @@ export class PipelineRun {
     this.inFlight.push(effect);
   }
 
+  /** For an effect let go on: a decision it came to, sealed by `settled()`. */
+  recordWhenSettled(decision: PolicyDecision): void {
+    this.sealWhenSettled.push(decision);
+  }
+
   async settled(): Promise<void> {
     await Promise.all(this.inFlight.splice(0));
+    await this.recordAll(this.sealWhenSettled.splice(0));
   }
 
   get tokenTotals(): TokenUsage {

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { WorkflowHandle } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
 import { prToProduction } from '../../workflows/prToProduction.js';
 import { pauseSignal, resumeSignal, revisionPushedSignal } from '../../workflows/messages.js';
 import type { Activities } from '../../activities/index.js';
@@ -135,6 +136,33 @@ describe('canary ramp, pause/resume and deploy lock', { timeout: 600_000 }, () =
     assert.ok(decisions.includes('canary resumed by carol'), decisions.join('\n'));
     // Every verdict is its own record: 2 per step watch, 1 per hold.
     assert.equal(decisions.filter((decision) => /judgement.*: pass$/.test(decision)).length, 2 * 3 + 3);
+  });
+
+  it('tells the team the outcome while the deployment stops; a stop that fails is sealed after the outcome, which stands', async () => {
+    const events: string[] = [];
+    let notified!: () => void;
+    const teamNotified = new Promise<void>((resolve) => { notified = resolve; });
+    const { activities } = fakeActivities({
+      async notify(input) { events.push(`notify ${input.event}`); notified(); },
+      async stopDeployment(input) {
+        events.push(`stop ${input.deploymentId} begins`);
+        await Promise.race([teamNotified, sleep(10_000)]);
+        events.push(`stop ${input.deploymentId} fails`);
+        throw ApplicationFailure.nonRetryable('the stop script exited 1', 'DeployError');
+      },
+    });
+    const { result, history, workflowId } = await runPr(activities, ramp, async (handle) => ({
+      result: await handle.result(), history: await handle.fetchHistory(), workflowId: handle.workflowId,
+    }));
+    assert.equal(result.outcome, 'deployed', 'a promoted canary stays deployed when its teardown fails');
+    assert.deepEqual(events, [`stop ${workflowId}-r1 begins`, 'notify deployed', `stop ${workflowId}-r1 fails`]);
+    const records = auditFromHistory(history);
+    assert.ok(records.chain.ok, records.chain.problems.join('; '));
+    assert.deepEqual(records.records.slice(-2).map((record) => [record.stage, record.decision]), [
+      ['done', 'outcome: deployed'], ['done', `deployment ${workflowId}-r1 not stopped`],
+    ]);
+    assert.match(records.records.at(-1)?.rationale ?? '', /the stop script exited 1/);
+    assert.equal(result.decisions, records.records.length, 'the result counts the teardown record too');
   });
 
   it('gives the deploy lock to one PR of a service at a time, in order', async () => {
