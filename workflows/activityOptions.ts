@@ -11,9 +11,10 @@ const seconds = (n: number) => `${Math.ceil(n)} seconds`;
 export function activitiesFor(config: PrpilotConfig) {
   const quickRetry = { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 3 };
   const quick = proxyActivities<Activities>({ startToCloseTimeout: '2 minutes', retry: quickRetry });
-  // Fetching and diffing the sources can take a while (a GitHub tarball, a 50 MB diff): the step
-  // heartbeats, so a worker that dies mid-way is replaced in seconds rather than at the time limit.
-  const prepare = proxyActivities<Activities>({ startToCloseTimeout: '2 minutes', heartbeatTimeout: '30 seconds', retry: quickRetry });
+  // Fetching and diffing the sources can take a while (a GitHub tarball, a 50 MB diff), and so can
+  // notifying (Slack, a webhook): both heartbeat, so a worker that dies mid-way is replaced in seconds
+  // rather than at the time limit.
+  const quickHeartbeating = proxyActivities<Activities>({ startToCloseTimeout: '2 minutes', heartbeatTimeout: '30 seconds', retry: quickRetry });
   // A chunked review makes a few sequential model calls, each possibly with a repair pass. The agents
   // heartbeat while they wait on the model: a worker that dies mid-call is replaced in seconds.
   const agent = proxyActivities<Activities>({
@@ -67,7 +68,7 @@ export function activitiesFor(config: PrpilotConfig) {
     retry: { initialInterval: '1 second', maximumAttempts: 5 },
   });
   return {
-    prepareChange: prepare.prepareChange,
+    prepareChange: quickHeartbeating.prepareChange,
     reviewChange: agent.reviewChange,
     runTests: tests.runTests,
     deployStaging: staging.deployStaging,
@@ -81,7 +82,7 @@ export function activitiesFor(config: PrpilotConfig) {
     promoteCanary: deploy.promoteCanary,
     rollbackCanary: mustFinish.rollbackCanary,
     stopDeployment: mustFinish.stopDeployment,
-    notify: quick.notify,
+    notify: quickHeartbeating.notify,
     publishToGitHub: report.publishToGitHub,
     recordDecision: local.recordDecision,
     recordDecisions: local.recordDecisions,

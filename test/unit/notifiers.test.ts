@@ -11,7 +11,9 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { ApplicationFailure } from '@temporalio/common';
+import { MockActivityEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, Worker } from '@temporalio/worker';
 import { readEnv } from '../../config/env.js';
 import { PROJECT_ROOT } from '../../config/paths.js';
@@ -345,6 +347,24 @@ describe('channels from the environment', () => {
       return true;
     });
     assert.throws(() => notifierFromEnv(readEnv({ PRPILOT_NOTIFY_WEBHOOK_SECRET: 's' }), file), /PRPILOT_NOTIFY_WEBHOOK_SECRET is set but PRPILOT_NOTIFY_WEBHOOK_URL is not/);
+  });
+});
+
+describe('notify activity heartbeats', () => {
+  it('heartbeats while a channel is slow, every beat carrying the delivery ledger (a bare beat would erase it)', async () => {
+    const slowWebhook: NotificationTarget = { name: 'webhook', deliver: () => sleep(200) };
+    const log = path.join(await mkdtemp(path.join(tmpdir(), 'prpilot-notify-beats-')), 'notifications.log');
+    const notifier = createFanoutNotifier([createFileTarget(log), slowWebhook]);
+    const environment = new MockActivityEnvironment();
+    const beats: unknown[] = [];
+    environment.on('heartbeat', (details: unknown) => beats.push(details));
+    await environment.run(notifyActivity({ notifier }, { everyMs: 20 }), escalation);
+    const ledgers = beats.map((beat) => (beat as { notification?: { delivered: string[] } } | undefined)?.notification?.delivered);
+    const sinceTheFileTookIt = ledgers.slice(ledgers.findIndex((delivered) => delivered?.includes('file')));
+    assert.ok(sinceTheFileTookIt.length >= 5, `${sinceTheFileTookIt.length} beats while the webhook took 200 ms`);
+    assert.ok(sinceTheFileTookIt.every((delivered) => delivered?.includes('file')), `a beat without the ledger: ${JSON.stringify(ledgers)}`);
+    assert.deepEqual(ledgers.at(-1), ['file', 'webhook']);
+    await rm(path.dirname(log), { recursive: true, force: true });
   });
 });
 

@@ -174,25 +174,27 @@ describe('prToProduction on the time-skipping server', { timeout: 600_000 }, () 
     assert.deepEqual(canaryHeads, [newHead], 'nothing of the old head was deployed');
   });
 
-  it('retries a prepare step whose worker went silent at the 30-s heartbeat timeout, not at its 2-minute limit', async () => {
-    const scheduledAt: number[] = [];
-    let releaseSilent = () => {};
-    const silent = new Promise<void>((resolve) => { releaseSilent = resolve; });
-    const healthy = fakeActivities().activities;
-    const { activities } = fakeActivities({
-      async prepareChange(...args) {
-        scheduledAt.push(Context.current().info.currentAttemptScheduledTimestampMs);
-        if (scheduledAt.length === 1) await silent; // a dead worker: no answer, no heartbeat
-        else releaseSilent();
-        return healthy.prepareChange(...args);
-      },
+  for (const step of ['prepareChange', 'notify'] as const) {
+    it(`retries a ${step} step whose worker went silent at the 30-s heartbeat timeout, not at its 2-minute limit`, async () => {
+      const scheduledAt: number[] = [];
+      let releaseSilent = () => {};
+      const silent = new Promise<void>((resolve) => { releaseSilent = resolve; });
+      const healthy = fakeActivities().activities[step] as (...args: unknown[]) => Promise<unknown>;
+      const { activities } = fakeActivities({
+        async [step](...args: unknown[]) {
+          scheduledAt.push(Context.current().info.currentAttemptScheduledTimestampMs);
+          if (scheduledAt.length === 1) await silent; // a dead worker: no answer, no heartbeat
+          else releaseSilent();
+          return healthy(...args);
+        },
+      });
+      const result = await run(activities, prInput(), (handle) => handle.result());
+      assert.equal(result.outcome, 'deployed');
+      assert.equal(scheduledAt.length, 2);
+      const retriedAfterMs = scheduledAt[1]! - scheduledAt[0]!;
+      assert.ok(retriedAfterMs >= 30_000 && retriedAfterMs < 60_000, `second attempt ${retriedAfterMs} ms after the first`);
     });
-    const result = await run(activities, prInput(), (handle) => handle.result());
-    assert.equal(result.outcome, 'deployed');
-    assert.equal(scheduledAt.length, 2);
-    const retriedAfterMs = scheduledAt[1]! - scheduledAt[0]!;
-    assert.ok(retriedAfterMs >= 30_000 && retriedAfterMs < 60_000, `second attempt ${retriedAfterMs} ms after the first`);
-  });
+  }
 
   it('asks a human when an agent keeps failing after retries, and never deploys on its own', async () => {
     const { activities, calls } = fakeActivities({
