@@ -42,6 +42,9 @@ export async function runCanary(run: PipelineRun, staging: TrafficSummary | null
   const note = (event: string) => timeline.push({ at: new Date().toISOString(), event });
 
   run.setStage('waiting_for_lock', `waiting for the deploy lock of ${service.name} (one canary per service at a time)`);
+  // The canary of this run's previous head may still be stopping. The lock would take this request as
+  // its holder asking again, so it is made only once that canary has stopped and handed the lock back.
+  if (run.version.teardownOverlapped) await run.settled();
   const askedAt = Date.now();
   const lease = await acquireDeployLock(service.name, run.lockActs, (position, holder) => {
     const where = [holder && `held by ${holder}`, position && `we are number ${position} in line`].filter(Boolean).join(', ');

@@ -2,7 +2,7 @@
  * The state of one PR's pipeline: what the `status` query shows, the search attributes, and the
  * audit chain. Every decision goes through `record`, which seals it into history (see records.ts).
  */
-import { setCurrentDetails, upsertSearchAttributes, workflowInfo, log } from '@temporalio/workflow';
+import { CancellationScope, setCurrentDetails, upsertSearchAttributes, workflowInfo, log } from '@temporalio/workflow';
 import type { PrInput } from './input.js';
 import type { PolicyDecision } from '../activities/audit/recordDecision.js';
 import { searchAttributes, type ApprovalAttempt, type CanaryControl, type Gate, type PipelineStatus, type Stage, type TokenUsage } from './messages.js';
@@ -132,9 +132,12 @@ export class PipelineRun {
     this.sealWhenSettled.push(decision);
   }
 
-  async settled(): Promise<void> {
-    await Promise.all(this.inFlight.splice(0));
-    await this.recordAll(this.sealWhenSettled.splice(0));
+  /** Not cancellable: an effect or a decision taken off the lists here is always waited for or sealed. */
+  settled(): Promise<void> {
+    return CancellationScope.nonCancellable(async () => {
+      await Promise.all(this.inFlight.splice(0));
+      await this.recordAll(this.sealWhenSettled.splice(0));
+    });
   }
 
   get tokenTotals(): TokenUsage {

@@ -103,6 +103,38 @@ describe('canary ramp, pause/resume and deploy lock', { timeout: 600_000 }, () =
     assert.deepEqual(rollbacks.map((record) => record.decision), [`canary rolled back: revision ${newHead.slice(0, 12)} was pushed`]);
   });
 
+  it("starts a new head's canary only once the old head's canary has stopped, however long that takes", async () => {
+    const events: string[] = [];
+    const { activities, calls } = fakeActivities({
+      async startCanary(input) {
+        events.push(`start ${input.deploymentId}`);
+        return { url: null, startedAtEpochMs: Date.now(), report: STEP_REPORT };
+      },
+      async watchCanary(input) {
+        // The old head's canary is mid-judgement until it is cancelled (no heartbeat: the cancel is not delivered).
+        if (input.deploymentId.endsWith('-r1')) await sleep(5_000);
+        return passedWatch();
+      },
+      async stopDeployment(input) {
+        events.push(`stop ${input.deploymentId} begins`);
+        if (input.deploymentId.endsWith('-r1')) await sleep(2_000); // while the new head goes through review, tests, staging
+        events.push(`stop ${input.deploymentId} ends`);
+      },
+    });
+    const newHead = 'e'.repeat(40);
+    const { result, workflowId } = await runPr(activities, ramp, async (handle) => {
+      for (let i = 0; i < 400 && !calls.watchCanary; i++) await sleep(50);
+      await handle.signal(revisionPushedSignal, { headSha: newHead });
+      return { result: await handle.result(), workflowId: handle.workflowId };
+    });
+    assert.equal(result.outcome, 'deployed', result.reason);
+    assert.equal(result.headSha, newHead);
+    assert.deepEqual(events, [
+      `start ${workflowId}-r1`, `stop ${workflowId}-r1 begins`, `stop ${workflowId}-r1 ends`, `start ${workflowId}-r2`,
+      `stop ${workflowId}-r2 begins`, `stop ${workflowId}-r2 ends`,
+    ]);
+  });
+
   it('holds a paused canary between steps, judging it, and continues when resumed; both are in the audit', async () => {
     let releaseStep!: () => void;
     const stepGate = new Promise<void>((resolve) => { releaseStep = resolve; });
