@@ -44,7 +44,7 @@ export async function prToProduction(rawInput: PrInput): Promise<PrResult> {
     const ending = await attemptScope.run(() => pipeline(run, approvals)).catch(async (error: unknown) => {
       if (isCancellation(error) && run.pendingHead) return null;
       if (isCancellation(error)) {
-        await CancellationScope.nonCancellable(() => run.settled()); // a cancelled run still hands its lock back
+        await run.settled(); // a cancelled run still hands its lock back (settling cannot be cancelled)
         throw error;
       }
       return { outcome: 'failed' as const, reason: `pipeline failed: ${errorMessage(error)}` };
