@@ -13,6 +13,7 @@ import type { Activities } from '../../activities/index.js';
 import { auditFromHistory } from '../../cli/audit/trail.js';
 import { timeSkippingEnv } from '../helpers/temporal.js';
 import { stopLockWorker, testWorker, until } from './harness.js';
+import { waitUntil } from '../faults/lib/wait.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { failedWatch, fakeActivities, heldWatch, passedWatch, prInput, STEP_REPORT } from './fakes.js';
 
@@ -123,7 +124,7 @@ describe('canary ramp, pause/resume and deploy lock', { timeout: 600_000 }, () =
     });
     const newHead = 'e'.repeat(40);
     const { result, workflowId } = await runPr(activities, ramp, async (handle) => {
-      for (let i = 0; i < 400 && !calls.watchCanary; i++) await sleep(50);
+      await waitUntil("the old head's canary to be watched", () => calls.watchCanary, { timeoutMs: 20_000, everyMs: 50 });
       await handle.signal(revisionPushedSignal, { headSha: newHead });
       return { result: await handle.result(), workflowId: handle.workflowId };
     });
