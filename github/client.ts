@@ -11,8 +11,8 @@ import { diffTooLargeReason } from '../activities/change/validateDiff.js';
 import { errorFromNetwork, errorFromResponse, GitHubError } from './errors.js';
 import { repoSlug, type GitHubRepoName } from './repo.js';
 import {
-  commitStatusSchema, fileContentSchema, githubUserSchema, issueCommentSchema, pullRequestSchema,
-  type GitHubPullRequest, type IssueComment,
+  commitStatusSchema, fileContentSchema, gitBlobSchema, gitTreeSchema, githubUserSchema, issueCommentSchema, pullRequestSchema,
+  type GitHubPullRequest, type GitTree, type IssueComment,
 } from './schemas.js';
 
 export const DEFAULT_GITHUB_API_URL = 'https://api.github.com';
@@ -118,6 +118,19 @@ export function createGitHubClient(options: GitHubClientOptions) {
         if (error instanceof GitHubError && error.kind === 'not_found') return null;
         throw error;
       }
+    },
+
+    /** Every path of the commit's tree with its git mode (GitHub stops listing very large trees: `truncated`). */
+    getTree(repo: GitHubRepoName, sha: string): Promise<GitTree> {
+      return json(gitTreeSchema, 'GET', `${repoPath(repo)}/git/trees/${encodeURIComponent(sha)}?recursive=1`, `listing the tree of ${sha.slice(0, 12)} of ${repoSlug(repo)}`);
+    },
+
+    /** A blob's bytes, as text (a symbolic link's blob is its target). */
+    async getBlobText(repo: GitHubRepoName, sha: string): Promise<string> {
+      const what = `reading blob ${sha.slice(0, 12)} of ${repoSlug(repo)}`;
+      const blob = await json(gitBlobSchema, 'GET', `${repoPath(repo)}/git/blobs/${encodeURIComponent(sha)}`, what);
+      if (blob.encoding !== 'base64') throw new GitHubError(`GitHub sent ${what.replace('reading ', '')} as ${blob.encoding}, not base64`, 'invalid_response', 200);
+      return Buffer.from(blob.content, 'base64').toString('utf8');
     },
 
     /** `git diff base...head` as GitHub computes it (against the merge base, like the PR's Files tab). */

@@ -41,6 +41,15 @@ export const fileContentSchema = z.object({
   content: z.string(),
 });
 
+/** `GET /repos/{owner}/{repo}/git/trees/{sha}?recursive=1`: every entry of a commit's tree, unless `truncated`. */
+export const gitTreeSchema = z.object({
+  tree: z.array(z.object({ path: z.string(), mode: z.string(), sha: z.string() })),
+  truncated: z.boolean(),
+});
+export type GitTree = z.infer<typeof gitTreeSchema>;
+
+export const gitBlobSchema = z.object({ content: z.string(), encoding: z.string() });
+
 export const commitStatusSchema = z.object({ id: z.number(), state: z.string(), context: z.string() });
 
 export const issueCommentSchema = z.object({

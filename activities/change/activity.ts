@@ -3,9 +3,10 @@ import type { ActivityDeps } from '../deps.js';
 import type { RepoRef } from '../../workflows/input.js';
 import type { RecordedFindings } from '../../workflows/policy/detectors/index.js';
 import type { RiskAssessment } from '../review/agent.js';
-import { analyzeDiff, type ChangeStats } from './analyze.js';
-import { diffRange, GitOutputTooLargeError, MAX_DIFF_BYTES } from './git.js';
-import { githubDiff } from '../github/source.js';
+import { analyzeChange, type ChangeStats } from './analyze.js';
+import { diffRange, GitOutputTooLargeError, MAX_DIFF_BYTES, symlinkTargets } from './git.js';
+import { githubDiff, githubSymlinkTargets } from '../github/source.js';
+import type { LinkLookup } from './movedLinks.js';
 import { checkDiffUsable, diffTooLargeReason } from './validateDiff.js';
 import { DIFF_TOO_LARGE, UNUSABLE_DIFF } from '../../workflows/failureTypes.js';
 
@@ -35,7 +36,11 @@ export function prepareChangeActivity(deps: ActivityDeps) {
     const usable = checkDiffUsable(diff, label);
     if (!usable.ok) throw ApplicationFailure.nonRetryable(usable.reason, UNUSABLE_DIFF);
     const { sha256 } = await deps.artifacts.put(diff);
-    const analysis = analyzeDiff(usable.text);
+    const { repo, headSha } = input;
+    const lookUpLinks: LinkLookup = repo.kind === 'github'
+      ? (paths) => githubSymlinkTargets(repo, headSha, paths)
+      : (paths) => symlinkTargets(repo.path, headSha, paths);
+    const analysis = await analyzeChange(usable.text, lookUpLinks);
     return {
       diffSha256: sha256,
       stats: analysis.stats,

@@ -47,6 +47,26 @@ export async function diffRange(repo: string, baseSha: string, headSha: string, 
   return git(repo, ['diff', '--no-color', '--no-ext-diff', '--binary', '-M', `${baseSha}...${headSha}`], limit);
 }
 
+const LS_TREE_ENTRY = /^(\d{6}) \w+ ([0-9a-f]+)\t([^]*)$/;
+const PATHS_PER_CALL = 200;
+
+/**
+ * The symbolic links among `paths` at commit `sha`, each with its target (as git stores it, never
+ * followed); paths that are not links, or not there, are left out.
+ */
+export async function symlinkTargets(repo: string, sha: string, paths: string[]): Promise<Map<string, string>> {
+  const targets = new Map<string, string>();
+  for (let start = 0; start < paths.length; start += PATHS_PER_CALL) {
+    // --literal-pathspecs: a file named `*.md` or `:(top)x` names itself, not a pattern.
+    const listing = await git(repo, ['--literal-pathspecs', 'ls-tree', '-z', '--full-tree', sha, '--', ...paths.slice(start, start + PATHS_PER_CALL)]);
+    for (const entry of listing.toString('utf8').split('\0')) {
+      const [, mode, blob, path] = LS_TREE_ENTRY.exec(entry) ?? [];
+      if (mode === '120000' && blob && path) targets.set(path, (await git(repo, ['cat-file', 'blob', blob])).toString('utf8'));
+    }
+  }
+  return targets;
+}
+
 export async function commitSubject(repo: string, sha: string): Promise<string> {
   return (await git(repo, ['log', '-1', '--format=%s', sha])).toString('utf8').trim();
 }

@@ -43,6 +43,28 @@ export async function githubDiff(repo: GitHubRepoName, baseSha: string, headSha:
   }
 }
 
+/**
+ * The symbolic links among `paths` at `sha`, with their targets (see activities/change/movedLinks.ts).
+ * A path GitHub did not list because the tree is too large to list is `null`: it may be a link.
+ */
+export async function githubSymlinkTargets(repo: GitHubRepoName, sha: string, paths: string[], github = workerGitHub()): Promise<Map<string, string | null>> {
+  if (!github) throw notConfigured(`looking up moved files in ${repo.owner}/${repo.name}`);
+  try {
+    const client = github(repo);
+    const tree = await client.getTree(repo, sha);
+    const entries = new Map(tree.tree.map((entry) => [entry.path, entry]));
+    const links = new Map<string, string | null>();
+    for (const path of paths) {
+      const entry = entries.get(path);
+      if (entry?.mode === '120000') links.set(path, await client.getBlobText(repo, entry.sha));
+      else if (!entry && tree.truncated) links.set(path, null);
+    }
+    return links;
+  } catch (error) {
+    throw githubFailure(error);
+  }
+}
+
 /** GitHub's tarballs hold one top folder (`owner-repo-sha/`); it is stripped so `dir` is the tree's root. */
 async function extractTarball(tarball: Readable, dir: string): Promise<void> {
   const tar = spawn('tar', ['-xz', '--strip-components=1', '--no-same-owner', '-C', dir], { stdio: ['pipe', 'ignore', 'pipe'] });

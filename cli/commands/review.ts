@@ -2,8 +2,8 @@ import { readFile } from 'node:fs/promises';
 import { readEnv } from '../../config/env.js';
 import { ConfigError, loadConfig } from '../../config/load.js';
 import { reviewConfigSchema } from '../../config/schema.js';
-import { analyzeDiff } from '../../activities/change/analyze.js';
-import { MAX_DIFF_BYTES } from '../../activities/change/git.js';
+import { analyzeChange, analyzeDiff, type ChangeAnalysis } from '../../activities/change/analyze.js';
+import { MAX_DIFF_BYTES, symlinkTargets } from '../../activities/change/git.js';
 import { checkDiffUsable } from '../../activities/change/validateDiff.js';
 import { computeGates } from '../../workflows/policy/gates.js';
 import { AGENT_OUTPUT_INVALID } from '../../workflows/failureTypes.js';
@@ -38,6 +38,7 @@ export const reviewCommand: Command = {
       throw new UsageError(`--description is longer than ${MAX_DESCRIPTION_CHARS} characters; link to it instead`);
     }
     let diff: string;
+    let analysis: ChangeAnalysis;
     let threshold = reviewConfigSchema.parse({}).riskThreshold;
     if (values.diff !== undefined) {
       const raw = await readFile(values.diff).catch((error: NodeJS.ErrnoException) => {
@@ -47,16 +48,17 @@ export const reviewCommand: Command = {
       const usable = checkDiffUsable(raw, `--diff ${values.diff}`);
       if (!usable.ok) throw new UsageError(usable.reason);
       diff = usable.text;
+      analysis = analyzeDiff(diff); // a diff file alone cannot tell a moved link from a moved file
       if (values.config) threshold = (await loadConfig({ configPath: values.config })).config.review.riskThreshold;
     } else {
       for (const flag of ['repo', 'base', 'head'] as const) if (!values[flag]) throw new UsageError(`--${flag} is required with --repo\nusage: ${spec.usage}`);
       const change = await resolveChange(values.repo!, values.base!, values.head!);
       diff = change.diff;
+      analysis = await analyzeChange(diff, (paths) => symlinkTargets(change.repoPath, change.headSha, paths));
       const loaded = await loadConfig({ configPath: values.config, repoPath: change.repoPath, baseSha: change.baseSha })
         .catch((error: unknown) => { if (error instanceof ConfigError && !values.config) return null; throw error; });
       if (loaded) threshold = loaded.config.review.riskThreshold;
     }
-    const analysis = analyzeDiff(diff);
     const agents = await agentsFor(readEnv(), values.json ? () => undefined : io.err).catch((error: unknown) => {
       throw error instanceof AgentSetupError ? new UsageError(error.message) : error;
     });

@@ -27,7 +27,7 @@ interface ReviewJson {
   gates: string[];
   requiresHuman: boolean;
   reasons: string[];
-  findings: { schemaChange: { file: string; line: number }[] };
+  findings: { schemaChange: { file: string; line: number }[]; unsafeSymlink: { file: string; line?: number; rule: string; excerpt: string }[] };
   review: { confidence: string; riskScore: number } | null;
   stats: { files: number; bytes: number; additions: number };
 }
@@ -72,6 +72,10 @@ describe('bad changes', { timeout: 1_200_000 }, () => {
       'config/passwd': { symlinkTo: '/etc/passwd' },
       'config/outside.txt': { symlinkTo: '../../outside.txt' },
     });
+    // A link that stays inside the repository where it is (docs/guide/app -> ../../app.js is app.js)...
+    await repo.branch('link-base', { 'docs/guide/app': { symlinkTo: '../../app.js' }, 'docs/guide/intro.md': 'Intro.\n' });
+    // ...moved without a change two levels up, where the same target climbs out of it. A moved file stays benign.
+    await repo.branch('link-moved', { 'docs/guide/app': null, 'app-link': { symlinkTo: '../../app.js' }, 'docs/guide/intro.md': null, 'docs/intro.md': 'Intro.\n' }, { from: 'link-base' });
     await repo.branch('injection', injectionFiles);
     // Over the 64 MiB limit as `git diff` prints it.
     const rows = `${'row of generated data that makes this change larger than any diff prpilot reads '.padEnd(99, '.')}\n`;
@@ -167,6 +171,16 @@ describe('bad changes', { timeout: 1_200_000 }, () => {
     assert.equal(result.requiresHuman, true, JSON.stringify(result));
     assert.ok(result.reasons.some((reason) => /config\/passwd.*\/etc\/passwd/.test(reason)), JSON.stringify(result.reasons));
     assert.ok(result.reasons.some((reason) => /config\/outside\.txt.*\.\.\/\.\.\/outside\.txt/.test(reason)), JSON.stringify(result.reasons));
+  });
+
+  it('a symlink moved without a change, to where its target climbs out of the repo, needs a human', async () => {
+    const shown = await repo.diff('link-base...link-moved');
+    assert.match(shown, /^similarity index 100%\nrename from docs\/guide\/app\nrename to app-link$/m, 'git shows the link as a pure rename');
+    assert.doesNotMatch(shown, /120000|app\.js/, 'with no mode and no target in the diff');
+    const result = reviewJson(await cli(['review', '--repo', repo.path, '--base', 'link-base', '--head', 'link-moved', '--json']));
+    assert.deepEqual(result.findings.unsafeSymlink, [{ file: 'app-link', line: 1, rule: 'symlink-escapes-repo', excerpt: '../../app.js' }]);
+    assert.equal(result.requiresHuman, true, JSON.stringify(result));
+    await unchanged();
   });
 
   const injectionArgs = ['review', '--repo', '', '--base', 'main', '--head', 'injection', '--title', INJECTION_TITLE, '--description', INJECTION_DESCRIPTION, '--json'];

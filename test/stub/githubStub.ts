@@ -1,8 +1,8 @@
 /**
  * A local stand-in for the GitHub REST API, backed by local git repositories, for tests: it serves
  * PR metadata, the PR diff (compare API, `application/vnd.github.diff`), a commit's tarball (through
- * a redirect, like GitHub's download host), file contents, and records the commit statuses and PR
- * comments posted to it. Bearer-token auth; faults can be injected (401, 403 rate limit, 404, 500).
+ * a redirect, like GitHub's download host), file contents, a commit's tree and blobs (the git data
+ * API), and records the commit statuses and PR comments posted to it. Bearer-token auth; faults can be injected (401, 403 rate limit, 404, 500).
  * Commit shas are read from the git repo at each request, so a test moves a PR by committing to its branch.
  */
 import { execFile, spawn } from 'node:child_process';
@@ -75,7 +75,12 @@ class HttpError extends Error {
   }
 }
 
-export async function startGitHubStub(options: { token?: string; login?: string } = {}): Promise<GitHubStub> {
+export async function startGitHubStub(options: {
+  token?: string;
+  login?: string;
+  /** Lists at most this many tree entries, then says `truncated` (as GitHub does for very large trees). */
+  treeEntryLimit?: number;
+} = {}): Promise<GitHubStub> {
   const token = options.token ?? 'stub-token';
   const login = options.login ?? 'prpilot-bot';
   const repos = new Map<string, { owner: string; name: string; gitDir: string; pulls: Map<number, StubPull> }>();
@@ -177,6 +182,24 @@ export async function startGitHubStub(options: { token?: string; login?: string 
       const content = await run('git', ['-C', repo.gitDir, 'show', `${ref}:${file}`], { encoding: 'buffer' }).catch(() => null);
       if (!content) throw new HttpError(404, 'Not Found');
       return send(res, 200, { type: 'file', encoding: 'base64', path: file, content: content.stdout.toString('base64') }), 200;
+    }
+    if (method === 'GET' && (m = /^\/repos\/([^/]+)\/([^/]+)\/git\/trees\/([0-9a-f]{40})$/.exec(path))) {
+      const repo = repoOf(m[1]!, m[2]!);
+      if (query.get('recursive') !== '1') throw new HttpError(422, 'this stub lists trees recursively only');
+      const listing = await run('git', ['-C', repo.gitDir, 'ls-tree', '-r', '-z', '--full-tree', m[3]!], { maxBuffer: 64 * 1024 * 1024 })
+        .catch(() => { throw new HttpError(404, 'Not Found'); });
+      const entries = listing.stdout.split('\0').filter(Boolean).map((entry) => {
+        const [meta = '', entryPath = ''] = entry.split('\t');
+        const [mode, type, sha] = meta.split(' ');
+        return { path: entryPath, mode, type, sha };
+      });
+      const limit = options.treeEntryLimit ?? Infinity;
+      return send(res, 200, { sha: m[3], tree: entries.slice(0, limit), truncated: entries.length > limit }), 200;
+    }
+    if (method === 'GET' && (m = /^\/repos\/([^/]+)\/([^/]+)\/git\/blobs\/([0-9a-f]{40})$/.exec(path))) {
+      const repo = repoOf(m[1]!, m[2]!);
+      const blob = await run('git', ['-C', repo.gitDir, 'cat-file', 'blob', m[3]!], { encoding: 'buffer' }).catch(() => { throw new HttpError(404, 'Not Found'); });
+      return send(res, 200, { sha: m[3], encoding: 'base64', content: blob.stdout.toString('base64') }), 200;
     }
     if (method === 'POST' && (m = /^\/repos\/([^/]+)\/([^/]+)\/statuses\/([0-9a-f]{40})$/.exec(path))) {
       const repo = repoOf(m[1]!, m[2]!);

@@ -110,6 +110,13 @@ describe('reasons name files so that no file name can forge a line', () => {
     assert.deepEqual(reasons, ['symlink out of the repository: config/passwd → /etc/passwd (absolute), config/outside.txt → ../../outside.txt (escapes the repository)']);
   });
 
+  it('names a moved file that could not be checked for a link, without a target it does not know', () => {
+    const unverified = [{ file: 'docs/intro.md', rule: 'symlink-unverified', excerpt: 'moved from docs/guide/intro.md' }];
+    const { gates, reasons } = computeGates({ ...calm, findings: { ...noFindings(), unsafeSymlink: unverified } });
+    assert.deepEqual(gates, ['risk_threshold']);
+    assert.deepEqual(reasons, ['symlink out of the repository: docs/intro.md (moved without a change and could not be looked up: it may be a link)']);
+  });
+
   it('quotes paths with control characters or quotes in evidence, review locations and symlink targets', () => {
     const { reasons } = computeGates({
       ...calm,

@@ -31,6 +31,8 @@ export interface DiffFile {
   removed: DiffLine[];
   /** Present (true) only when the file is a symbolic link after the change; its added lines are the target. */
   symlink?: true;
+  /** A moved file whose type could not be looked up (activities/change/movedLinks.ts): it may be a link. */
+  linkUnverified?: true;
 }
 
 const NULL_PATH = '/dev/null';

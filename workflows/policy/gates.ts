@@ -7,8 +7,9 @@
  * | risk_threshold   | max(code risk score, review risk score) ≥ threshold, or a score is not a number; |
  * |                  | or the review reports a high/critical security issue (the agent judges the     |
  * |                  | change too risky to ship unattended: the risk gate is the one that fits);      |
- * |                  | or the change adds or retargets a symlink out of the repository, or into .git  |
- * |                  | or a credentials file (a security risk no other gate names)                    |
+ * |                  | or the change adds, retargets or moves a symlink out of the repository, or     |
+ * |                  | into .git or a credentials file (a security risk no other gate names), or     |
+ * |                  | moves a file that could not be looked up to tell whether it is such a link     |
  * | api_breaking     | the detector found a removed public name, or the review lists a breaking change |
  * | schema_change    | the detector found a migration/schema/model change                             |
  * | new_integration  | the detector found a new service SDK or client                                 |
@@ -104,11 +105,14 @@ function describe(evidence: Evidence[]): string {
 
 const LINK_RULES: Record<string, string> = {
   'symlink-absolute': 'absolute', 'symlink-escapes-repo': 'escapes the repository', 'symlink-sensitive': 'sensitive file',
+  'symlink-unverified': 'moved without a change and could not be looked up: it may be a link',
 };
 
 /** `config/passwd → /etc/passwd (absolute), public/env → ../.env (sensitive file)`: the excerpt is the target. */
 function describeLinks(evidence: Evidence[]): string {
-  return listed(evidence, (e) => `${displayPath(e.file)} → ${displayPath(e.excerpt)} (${LINK_RULES[e.rule] ?? e.rule})`);
+  return listed(evidence, (e) => e.rule === 'symlink-unverified'
+    ? `${displayPath(e.file)} (${LINK_RULES[e.rule]})`
+    : `${displayPath(e.file)} → ${displayPath(e.excerpt)} (${LINK_RULES[e.rule] ?? e.rule})`);
 }
 
 function listed(evidence: Evidence[], show: (e: Evidence) => string): string {

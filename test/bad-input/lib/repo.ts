@@ -6,8 +6,8 @@ import { promisify } from 'node:util';
 
 const run = promisify(execFile);
 
-/** A file's content, or a symbolic link to `symlinkTo` (committed as a link, target not read). */
-export type FileContent = string | Buffer | { symlinkTo: string };
+/** A file's content, a symbolic link to `symlinkTo` (committed as a link, target not read), or null: the file is deleted. */
+export type FileContent = string | Buffer | { symlinkTo: string } | null;
 
 export const SERVICE_CONFIG = { service: { name: 'svc', start: ['node', 'server.js'] } };
 
@@ -18,6 +18,8 @@ export interface FixtureRepo {
   /** Adds a commit with `files` to the existing branch `name` (a push to the PR); returns the new head sha. */
   commitOn(name: string, files: Record<string, FileContent>, author?: string): Promise<string>;
   sha(ref: string): Promise<string>;
+  /** `git diff -M <range>`, as prpilot reads a change. */
+  diff(range: string): Promise<string>;
 }
 
 export async function createRepo(parent: string, name = 'repo', baseFiles: Record<string, FileContent> = {
@@ -56,6 +58,7 @@ export async function createRepo(parent: string, name = 'repo', baseFiles: Recor
       }
     },
     sha: (ref) => git('rev-parse', ref),
+    diff: (range) => git('diff', '--no-color', '-M', range),
   };
 }
 
@@ -64,6 +67,7 @@ async function writeFiles(dir: string, files: Record<string, FileContent>): Prom
     const file = path.join(dir, relative);
     await mkdir(path.dirname(file), { recursive: true });
     await rm(file, { force: true });
+    if (content === null) continue;
     if (typeof content === 'object' && !Buffer.isBuffer(content)) await symlink(content.symlinkTo, file);
     else await writeFile(file, content);
   }

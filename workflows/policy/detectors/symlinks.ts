@@ -9,14 +9,16 @@
  *     config and hooks) or on a file that is usually kept out of git because it holds credentials
  *     (`.env`, `*.pem`, `*.key`, `id_rsa`, `.npmrc`, `.netrc`, `credentials.json`, `.ssh/`, `.aws/`): a link
  *     from a served directory would publish it.
+ *  4. `symlink-unverified`: a file moved without a change whose type could not be looked up at head
+ *     (activities/change/movedLinks.ts): it may be a link, so a human looks (fail closed).
  * Every file is checked, vendored and test code included: a link is dangerous wherever it sits. The
- * target is read from the diff only (the added lines of a mode 120000 file); the link is never followed.
- * A link moved without a change (a 100% rename) shows no mode in the diff and cannot be seen here.
+ * target is read from the diff (the added lines of a mode 120000 file) or, for a link moved without a
+ * change, from the head commit by the activity; the link is never followed.
  */
 import type { DiffFile } from '../diff.js';
 import { evidence, type Evidence } from './lines.js';
 
-export type SymlinkRule = 'symlink-absolute' | 'symlink-escapes-repo' | 'symlink-sensitive';
+export type SymlinkRule = 'symlink-absolute' | 'symlink-escapes-repo' | 'symlink-sensitive' | 'symlink-unverified';
 
 const ABSOLUTE = /^(\/|[A-Za-z]:[\\/]|\\\\)/;
 const SECRET_FILE = /^(\.env(\.(?!(example|sample|template|dist|defaults?)$)[\w.-]+)?|.*\.(pem|key|p12|pfx|jks|keystore)|id_(rsa|dsa|ecdsa|ed25519)|\.npmrc|\.pypirc|\.netrc|\.pgpass|\.htpasswd|credentials(\.(json|ya?ml|toml|ini|xml))?)$/i;
@@ -25,6 +27,10 @@ const SECRET_DIR = new Set(['.git', '.ssh', '.aws', '.gnupg']);
 export function detectUnsafeSymlinks(files: DiffFile[]): Evidence[] {
   const found: Evidence[] = [];
   for (const file of files) {
+    if (file.linkUnverified) {
+      found.push(evidence(file.path, undefined, 'symlink-unverified', `moved from ${file.oldPath ?? '(unknown)'}`));
+      continue;
+    }
     if (!file.symlink || file.added.length === 0) continue;
     const target = file.added.map((l) => l.text).join('\n');
     const rule = symlinkRule(file.path, target);
