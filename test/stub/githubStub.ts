@@ -2,8 +2,9 @@
  * A local stand-in for the GitHub REST API, backed by local git repositories, for tests: it serves
  * PR metadata, the PR diff (compare API, `application/vnd.github.diff`), a commit's tarball (through
  * a redirect, like GitHub's download host), file contents, a commit's tree and blobs (the git data
- * API), and records the commit statuses and PR comments posted to it. Bearer-token auth; faults can be injected (401, 403 rate limit, 404, 500).
- * Commit shas are read from the git repo at each request, so a test moves a PR by committing to its branch.
+ * API), and records the commit statuses and PR comments posted to it. Bearer-token auth; faults can
+ * be injected (401, 403 rate limit, 404, 500). Commit shas are read from the git repo at each request,
+ * so a test moves a PR by committing to its branch.
  */
 import { execFile, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
