@@ -51,6 +51,13 @@ describe('schema change detector', () => {
     ['Liquibase', fileDiff('src/main/resources/db/changelog/003-add-table.yaml', { add: ['- changeSet:', '    changes:', '      - createTable:', '          tableName: invoice'] })],
     ['data migration', fileDiff('accounts/migrations/0031_delete_orphans.py', { add: ['    operations = [migrations.RunPython(delete_orphans, migrations.RunPython.noop)]'] })],
     ['GORM struct tag', fileDiff('internal/store/user.go', { add: ['\tNickname string `gorm:"size:64;index"`'], status: 'modified' })],
+    ['a Mongoose schema', fileDiff('models/Comment.js', { add: ['var CommentSchema = new mongoose.Schema({', '  body: String,', '}, {timestamps: true});'] })],
+    ['a Mongoose reference field', fileDiff('models/Article.js', { add: ["  favorited: [{ type: mongoose.Schema.Types.ObjectId, ref: 'User' }],"], status: 'modified' })],
+    ['a SQLModel table', fileDiff('app/models.py', { add: ['class Item(ItemBase, table=True):', '    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)'], status: 'modified' })],
+    ['a bare SQLAlchemy Column', fileDiff('app/db/tables.py', { add: ['    email = Column(String(255), nullable=False, unique=True)'], status: 'modified' })],
+    ['a migration whose code changed beside its reformatting', fileDiff('shop/migrations/0012_order_note.py', {
+      del: ["        migrations.AddField(model_name='order', name='note', field=models.TextField(blank=True)),"],
+      add: ['        migrations.AddField(', '            model_name="order",', '            name="note",', '            field=models.TextField(blank=False),', '        ),'] })],
   ];
   for (const [name, diff] of positives) {
     it(`fires on ${name}`, () => assert.ok(rules('schemaChange', diff).length > 0, name));
@@ -68,6 +75,17 @@ describe('schema change detector', () => {
     ['a UI table column', fileDiff('netbox/dcim/tables/devices.py', { add: ['    status = tables.Column(verbose_name="Status")'], status: 'modified' })],
     ['an import-only change to a file named migrations.go', fileDiff('internal/database/migrations.go', { add: ['\t"errors"'], status: 'modified' })],
     ['an application query', fileDiff('src/queries/users.sql', { add: ['SELECT id, email FROM users WHERE id = $1;'] })],
+    ['a migration reformatted by black', fileDiff('shop/migrations/0012_order_note.py', {
+      del: ["        migrations.AddField(model_name='order', name='note', field=models.TextField(blank=True)),"],
+      add: ['        migrations.AddField(', '            model_name="order",', '            name="note",', '            field=models.TextField(blank=True),', '        ),'] })],
+    ['a Rails migration reformatted by standardrb', fileDiff('db/migrate/20100810204907_create_users.rb', {
+      del: ['      t.string   :salt,               :limit => 128', '    %w(follow_ups questions).each do |table|', "      update \"update t set slug = '#{CGI::escape(topic['name'])}'\""],
+      add: ['      t.string :salt, limit: 128', '    %w[follow_ups questions].each do |table|', "      update \"update t set slug = '#{CGI.escape(topic[\"name\"])}'\""] })],
+    ['Alembic\'s env.py', fileDiff('backend/app/alembic/env.py', {
+      del: ['    user = os.getenv("POSTGRES_USER", "postgres")', '    return f"postgresql://{user}@db/app"'], add: ['    return str(settings.SQLALCHEMY_DATABASE_URI)'] })],
+    ['Prisma\'s migration lock', fileDiff('prisma/migrations/migration_lock.toml', { add: ['provider = "postgresql"'], status: 'modified' })],
+    ['a Wagtail listing column', fileDiff('breads/wagtail_hooks.py', { add: ['    origin_column = Column("origin", sort_key="origin", width="12%")'], status: 'modified' })],
+    ['a Mongoose model looked up, not defined', fileDiff('routes/api/users.js', { add: ["var User = mongoose.model('User');"], status: 'modified' })],
   ];
   for (const [name, diff] of negatives) {
     it(`ignores ${name}`, () => assert.deepEqual(rules('schemaChange', diff), []));
@@ -120,6 +138,10 @@ describe('new integration detector', () => {
       'const data = await fetch("/api/status");', '<a href="https://status.vendor-example.net">status</a>'] })],
     ['a module whose name merely contains a service word', fileDiff('server/webhooks/resend-webhook-call.ts', { add: ['await fetch(call.url, { method: "POST" });'] })],
     ['a dev-only requirement', fileDiff('requirements-dev.txt', { add: ['boto3>=1.10.0'], status: 'modified' })],
+    ['a Mongoose schema (a model, not a client)', fileDiff('models/User.js', { add: ['var UserSchema = new mongoose.Schema({', '  username: String,', '});'] })],
+    ['a stylesheet from a public CDN', fileDiff('templates/base.html', { add: [
+      '<link rel="stylesheet" href="https://cdnjs.cloudflare.com/ajax/libs/font-awesome/4.7.0/css/font-awesome.min.css">'], status: 'modified' })],
+    ['an auth framework without a provider', fileDiff('Gemfile', { add: ['gem "omniauth-rails_csrf_protection"'], status: 'modified' })],
   ];
   for (const [name, ...diffs] of negatives) {
     it(`ignores ${name}`, () => assert.deepEqual(rules('newIntegration', ...diffs), []));
@@ -175,6 +197,7 @@ describe('secret detector', () => {
     ['a localhost DSN', fileDiff('docker-compose.dev.yml', { add: ['      DATABASE_URL: postgres://postgres:postgres@localhost:5432/dev'], status: 'modified' })],
     ['a removed secret', fileDiff('.env', { del: ['API_TOKEN=abcdef123456'] })],
     ['a dependency named like a secret', fileDiff('package.json', { add: ['    "@google-cloud/secret-manager": "^6.1.1",'], status: 'modified' })],
+    ['a route with a :token parameter', fileDiff('config/routes.rb', { add: ['    get "/unsubscribes/:token" => "unsubscribes#show", :as => :unsubscribe'], status: 'modified' })],
   ];
   for (const [name, diff] of negatives) {
     it(`ignores ${name}`, () => assert.deepEqual(findings(diff).secret, []));
@@ -223,6 +246,10 @@ describe('API-breaking detector', () => {
     ['docs', fileDiff('docs/api.md', { del: ['export function legacy() {}'] })],
     ['a migration pair that adds a column and drops it on rollback', fileDiff('alembic/versions/1_add.py', { add: [
       'def upgrade():', '    op.add_column("recipe", sa.Column("summary", sa.String()))', 'def downgrade():', '    op.drop_column("recipe", "summary")'] })],
+    ['a benchmark removed', fileDiff('benchmarks/middleware.js', { del: ['var n = parseInt(process.env.MW || "1", 10);'] })],
+    ['an env var the code set, not read', fileDiff('bin/spring', { del: ['  ENV["GEM_PATH"] = ([Bundler.bundle_path.to_s] + Gem.path).join(File::PATH_SEPARATOR)', '  process.env.FORCE_COLOR = "1"'], add: [], status: 'modified' })],
+    ['Alembic\'s env.py no longer reading the database settings itself', fileDiff('backend/app/alembic/env.py', {
+      del: ['    user = os.getenv("POSTGRES_USER", "postgres")'], add: ['    return str(settings.SQLALCHEMY_DATABASE_URI)'] })],
   ];
   for (const [name, ...diffs] of negatives) {
     it(`ignores ${name}`, () => assert.deepEqual(findings(...diffs).apiBreaking, []));

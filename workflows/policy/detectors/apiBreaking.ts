@@ -15,13 +15,13 @@
  */
 import type { DiffFile, DiffLine } from '../diff.js';
 import { codeLines, evidence, type Evidence } from './lines.js';
-import { isCiPath, isDocPath, isExamplePath, isGenerated, isLocale, isLockfile, isMigrationPath, isSchemaFile, isTestPath } from './paths.js';
+import { isCiPath, isDocPath, isExamplePath, isGenerated, isLocale, isLockfile, isMigrationPath, isMigrationTooling, isSchemaFile, isTestPath } from './paths.js';
 import { ADDED_SIDE, nameKey, REMOVED_SIDE, surfaces } from './surfaces.js';
 
 export function detectApiBreaking(files: DiffFile[]): Evidence[] {
   const relevant = files.filter((f) => !f.binary && !isTestPath(f.path) && !isDocPath(f.path)
     && !isGenerated(f.path) && !isLocale(f.path) && !isLockfile(f.path) && !isCiPath(f.path) && !isExamplePath(f.path));
-  const code = relevant.filter((f) => !isMigrationPath(f.path));
+  const code = relevant.filter((f) => !isMigrationPath(f.path) && !isMigrationTooling(f.path));
   return [...removedSurfaces(code), ...droppedColumns(relevant), ...removedRouteFiles(files)];
 }
 

@@ -83,8 +83,9 @@ export function codeLines(lines: DiffLine[], path: string): DiffLine[] {
 }
 
 /**
- * The code lines that really changed: comments and blank lines dropped, and a removed line cancelled by
- * an added line with the same non-whitespace text (re-indented or moved within the file).
+ * The code lines that really changed: comments and blank lines dropped, a removed line cancelled by an
+ * added line with the same non-whitespace text (re-indented or moved within the file), and nothing at
+ * all when what is left only reformats the same code.
  */
 export function substantive(file: DiffFile): { added: DiffLine[]; removed: DiffLine[] } {
   const added = codeLines(file.added, file.path);
@@ -93,7 +94,22 @@ export function substantive(file: DiffFile): { added: DiffLine[]; removed: DiffL
   for (const l of removed) pool.set(squash(l.text), (pool.get(squash(l.text)) ?? 0) + 1);
   const keptAdded = added.filter((l) => take(pool, squash(l.text)) === false);
   const keptRemoved = removed.filter((l) => take(pool, squash(l.text)));
+  if (keptAdded.length > 0 && formatted(keptAdded) === formatted(keptRemoved)) return { added: [], removed: [] };
   return { added: keptAdded, removed: keptRemoved };
+}
+
+/**
+ * Code as a formatter (black, prettier, standardrb) leaves its meaning: without whitespace or line
+ * breaks, one kind of quote, no trailing comma before a closing bracket; in Ruby `:key => v` as `key: v`,
+ * `%w(a b)` as `%w[a b]` and `CGI::escape(` as `CGI.escape(`. `('a', 'b',)` over two lines is `("a","b")`.
+ */
+function formatted(lines: DiffLine[]): string {
+  return lines.map((l) => squash(l.text)).join('')
+    .replace(/'/g, '"')
+    .replace(/,(?=[)\]}])/g, '')
+    .replace(/(^|[^\w:]):(\w+)=>/g, '$1$2:')
+    .replace(/%([wi])\(([^()]*)\)/g, '%$1[$2]')
+    .replace(/::(?=[a-z_]\w*\()/g, '.');
 }
 
 function take(pool: Map<string, number>, key: string): boolean {

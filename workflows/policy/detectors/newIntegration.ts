@@ -7,7 +7,8 @@
  *     A dependency that names no service (a utility such as lodash) does not count.
  *  2. `client-construction`: code constructs or initialises a client of such a service — `new Stripe(`,
  *     `new S3Client(`, `boto3.client(`, `Sentry.init(`, `nodemailer.createTransport(`,
- *     `Stripe::StripeClient.new`, `s3.NewFromConfig(`, `OpenAI(api_key=…)`, `stripe.api_key = …`.
+ *     `Stripe::StripeClient.new`, `s3.NewFromConfig(`, `OpenAI(api_key=…)`, `stripe.api_key = …`; not its
+ *     data types or errors (`new mongoose.Schema(`: a model, which the schema detector reads).
  *  3. `service-endpoint`: code or config points at a service's host (`https://eu.i.posthog.com`,
  *     `in.logs.betterstack.com`), or a new code file that makes HTTP calls names an external URL.
  *  4. `client-module`: a new server-side code file named after a service (`destinations/datadog.py`,
@@ -30,12 +31,17 @@ const CONSTRUCTION: RegExp[] = [
   /\b([A-Za-z_][\w.]*)\.(?:api_key|apiKey|access_token)\s*=/g, // `stripe.api_key = …`
 ];
 
+/** `new mongoose.Schema(`, `new Stripe.errors.StripeError(`: a library's data types and errors, not a client of its service. */
+const DATA_DEFINITION = /(^|\.|::)(Schema|Model|Types?|ObjectId|Document|Query|Decimal128|Mixed|\w*Error)$/;
+
 const URL_IN_TEXT = /\bhttps?:\/\/([a-z0-9.-]+\.[a-z]{2,})(\/[^\s'"`)]*)?/gi;
 /** Pages for people (docs, dashboards, consoles, status), not endpoints code talks to. */
 const HUMAN_PAGE = /^(docs|developers?|dashboard|console|portal|app|www|status|help|support|blog)\./;
 const HTTP_CALL = /\b(fetch|axios|got|ky|request|requests|httpx|urllib|aiohttp|HTTParty|Faraday|RestClient|Net::HTTP|http\.(Get|Post|NewRequest\w*|Client)|WebClient|HttpClient|OkHttpClient|reqwest)\b/;
 /** Hosts that are not a service the code integrates with: local, reserved, schemas, code hosting, registries. */
 const LOCAL_HOST = /(^|\.)(localhost|example\.(com|org|net)|test|local|internal|w3\.org|json-schema\.org|schema\.org|npmjs\.(org|com)|pypi\.org)$|^(github\.com|gitlab\.com|bitbucket\.org|raw\.githubusercontent\.com)$|^(127\.|0\.0\.0\.0|10\.|192\.168\.)/;
+/** Public CDNs of static assets (a stylesheet, a font, a library's script): no service account, no data sent. */
+const ASSET_CDN = /^(cdnjs\.cloudflare\.com|cdn\.jsdelivr\.net|unpkg\.com|fonts\.(googleapis|gstatic)\.com|ajax\.googleapis\.com|code\.jquery\.com|(maxcdn|stackpath|netdna)\.bootstrapcdn\.com|use\.fontawesome\.com|cdn\.tailwindcss\.com|esm\.sh|cdn\.skypack\.dev)$/;
 const UI_FILE = /\.(jsx|tsx|vue|svelte|html|erb)$/;
 
 export function detectNewIntegration(files: DiffFile[]): Evidence[] {
@@ -117,6 +123,7 @@ function constructedService(text: string): string | null {
   for (const re of CONSTRUCTION) {
     for (const m of text.matchAll(re)) {
       const callee = m[1] ?? '';
+      if (DATA_DEFINITION.test(callee)) continue;
       const service = callee.includes('/') ? serviceIn(callee) : clientOf(callee); // a package name, or a client
       if (service) return service;
     }
@@ -134,7 +141,7 @@ function endpointKey(text: string): string | null {
 function pointsAtService(text: string, httpModule: boolean): boolean {
   for (const m of text.matchAll(URL_IN_TEXT)) {
     const host = (m[1] ?? '').toLowerCase();
-    if (LOCAL_HOST.test(host) || HUMAN_PAGE.test(host) || /^\/docs?\b/.test(m[2] ?? '')) continue;
+    if (LOCAL_HOST.test(host) || HUMAN_PAGE.test(host) || ASSET_CDN.test(host) || /^\/docs?\b/.test(m[2] ?? '')) continue;
     if (httpModule || tokens(host).some((t) => [...SERVICE_TOKENS].some((s) => t === s || (s.length >= 5 && t.startsWith(s))))) return true;
   }
   return false;

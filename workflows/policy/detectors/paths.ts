@@ -11,7 +11,7 @@ const DOC_DIRS = /(^|\/)(docs?|documentation)(\/|$)/i;
 const LOCKFILES = /(^|\/)(package-lock\.json|npm-shrinkwrap\.json|pnpm-lock\.yaml|yarn\.lock|bun\.lockb?|Gemfile\.lock|go\.sum|poetry\.lock|uv\.lock|Pipfile\.lock|Cargo\.lock|composer\.lock|mix\.lock|pubspec\.lock|packages\.lock\.json|gradle\.lockfile)$/;
 const VENDORED = /(^|\/)(vendor|vendors|node_modules|third_party|third-party|bower_components|site-packages|patches)\/|\.(patch|diff)$/;
 const CI = /(^|\/)(\.github|\.gitlab|\.circleci|\.buildkite|\.husky|\.devcontainer)\/|(^|\/)(\.gitlab-ci\.yml|Jenkinsfile|azure-pipelines\.ya?ml|\.travis\.yml|\.pre-commit-config\.ya?ml|renovate\.json5?)$/;
-const EXAMPLES = /(^|\/)_?(examples?|samples?|demos?)\//i;
+const EXAMPLES = /(^|\/)_?(examples?|samples?|demos?|benchmarks?|benches)\//i;
 const GENERATED = /(^|\/)(dist|build|vendor|node_modules|generated|__generated__|__snapshots__)(\/|$)|(\.min\.(js|css)|\.map|\.snap|\.pb\.go|_pb2\.py|\.generated\.\w+|[._-]gen\.\w+|(^|\/)gen\.go)$/i;
 const STYLE_FILES = /\.(css|scss|sass|less|styl)$/i;
 const LOCALE = /(^|\/)(locales?|i18n|l10n|lang|translations?)(\/|$)|\.(po|pot|xliff?)$/i;
@@ -20,7 +20,7 @@ const CODE = /\.([cm]?[jt]sx?|py|rb|go|rs|java|kt|kts|scala|cs|php|ex|exs|swift|
 export const isTestPath = (path: string): boolean => TEST_DIRS.test(path) || TEST_FILES.test(path);
 export const isDocPath = (path: string): boolean => DOC_FILES.test(path) || DOC_NAMES.test(path) || (DOC_DIRS.test(path) && !CODE.test(path));
 export const isLockfile = (path: string): boolean => LOCKFILES.test(path);
-/** Example and demo code: shows the API, is not the API. */
+/** Example, demo and benchmark code: shows or measures the API, is not the API. */
 export const isExamplePath = (path: string): boolean => EXAMPLES.test(path);
 /** CI pipelines and repository automation: not part of what is deployed. */
 export const isCiPath = (path: string): boolean => CI.test(path);
@@ -33,12 +33,23 @@ export const isCode = (path: string): boolean => CODE.test(path);
 
 /** Migration files of any tool: Django, Alembic, Rails, Knex, TypeORM, Sequelize, Ecto, Laravel, Flyway, go-migrate… */
 export function isMigrationPath(path: string): boolean {
-  return isMigrationDirectory(path) || (!isDocPath(path) && !isTestPath(path) && /(^|\/)[^/]*migration[^/]*\.\w+$/i.test(path));
+  return isMigrationDirectory(path) || (!isDocPath(path) && !isTestPath(path) && !MIGRATION_TOOLING.test(path) && /(^|\/)[^/]*migration[^/]*\.\w+$/i.test(path));
 }
+
+/**
+ * How a migration tool runs, not what runs against the database: Alembic's env.py and template,
+ * package markers, Prisma's provider lock, tool settings. Not a schema change by itself; the schema
+ * detector reads it like any other code (DDL in it still counts), and it is no public surface either.
+ */
+export function isMigrationTooling(path: string): boolean {
+  return MIGRATION_TOOLING.test(path);
+}
+
+const MIGRATION_TOOLING = /(^|\/)(env\.py|script\.py\.mako|alembic\.ini|__init__\.py|migration_lock\.toml|knexfile\.\w+|flyway\.conf|liquibase\.properties|dbconfig\.ya?ml)$/i;
 
 /** A file inside a migrations directory, or named as a versioned migration by its tool. */
 export function isMigrationDirectory(path: string): boolean {
-  if (isDocPath(path) || isTestPath(path)) return false;
+  if (isDocPath(path) || isTestPath(path) || MIGRATION_TOOLING.test(path)) return false;
   return /(^|\/)[^/]*migrat[^/]*\//i.test(path) // a migrations/, db/migrate/, knex_migrations/ … directory
     || /(^|\/)(alembic|changelogs?|liquibase|flyway)\//i.test(path)
     || /(^|\/)V\d+(_\d+)*__\w+\.sql$/.test(path) // Flyway

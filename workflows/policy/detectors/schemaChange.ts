@@ -7,9 +7,9 @@
  *     Comment-only and whitespace-only edits, and lines merely moved within the file, do not count. A
  *     code file that is a migration only by its name (`migrations.go`) must change an operation.
  *  2. Any other `.sql` file whose changed code has DDL or row-rewriting DML.
- *  3. ORM model metadata in code: Django/SQLAlchemy fields, TypeORM/JPA column decorators, Sequelize
- *     types, Drizzle tables and, in files under a db/schema/models path, Drizzle-style column builders,
- *     GORM tags; and DDL statements embedded in application code.
+ *  3. ORM model metadata in code: Django/SQLAlchemy/SQLModel fields, TypeORM/JPA column decorators,
+ *     Sequelize types, Drizzle tables, Mongoose schemas and, in files under a db/schema/models path,
+ *     Drizzle-style column builders, GORM tags; and DDL statements embedded in application code.
  * Test and documentation files never count.
  */
 import type { DiffFile, DiffLine } from '../diff.js';
@@ -28,12 +28,16 @@ const ORM_BY_LANGUAGE: Partial<Record<ReturnType<typeof languageOf>, RegExp[]>> 
   py: [
     /\bmodels\.(\w+Field|ForeignKey|OneToOneField|ManyToManyField|Index|UniqueConstraint|CheckConstraint)\(/, // Django
     /^\s*(db_table|unique_together|index_together)\s*=/, // Django Meta
-    /(?<![\w.])(sa\.|sqlalchemy\.|db\.)?Column\(|\bmapped_column\(|^\s*__tablename__\s*=|^\s*__table_args__\s*=/, // SQLAlchemy
+    /(?<![\w.])(sa|sqlalchemy|db)\.Column\(|\bmapped_column\(|^\s*__tablename__\s*=|^\s*__table_args__\s*=/, // SQLAlchemy
+    // A bare Column( is SQLAlchemy's only with a column type or option on the line (Wagtail and table UIs have Columns too).
+    /(?<![\w.])Column\([^)]*\b(Integer|BigInteger|SmallInteger|String|Text|Unicode|Boolean|DateTime|Date|Time|Float|Numeric|JSONB?|UUID|Enum|LargeBinary|ForeignKey|primary_key|nullable|server_default|autoincrement)\b/,
+    /^\s*class\s+\w+\([^)]*\btable\s*=\s*True\b|\bField\([^)]*\b(primary_key|foreign_key|sa_column|sa_type)\s*=|\bRelationship\(/, // SQLModel
   ],
   js: [
     /@(Entity|Column|PrimaryColumn|PrimaryGeneratedColumn|CreateDateColumn|UpdateDateColumn|DeleteDateColumn|Index|Unique|JoinColumn|JoinTable|ManyToOne|OneToMany|OneToOne|ManyToMany)\(/, // TypeORM
     /\bsequelize\.define\(|\bDataTypes\.[A-Z]+\b|\bSequelize\.(STRING|TEXT|INTEGER|BIGINT|BOOLEAN|DATE|JSONB?|UUID|ENUM|DECIMAL|FLOAT)\b/, // Sequelize
     /\b(pg|mysql|sqlite)(Table|Enum|Schema|View)\(|\bcustomType</, // Drizzle
+    /\bnew\s+mongoose\.Schema\s*\(|\bmongoose\.model\s*\(\s*['"][^'"]+['"]\s*,|\bSchema\.Types\.[A-Z]\w*/, // Mongoose (`model('User')` only looks one up)
   ],
   java: [/@(Entity|Table|Column|Id|GeneratedValue|JoinColumn|JoinTable|ManyToOne|OneToMany|OneToOne|ManyToMany|Index)\b/], // JPA
   cs: [/\[(Table|Column|Key|ForeignKey|Index|MaxLength)\b/, /\bmodelBuilder\./], // EF Core

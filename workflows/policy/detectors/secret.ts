@@ -62,8 +62,11 @@ const ENV_LIKE = /(^|\/)(\.env[^/]*|[^/]*\.env|[^/]*\.env\.[^/]*|Dockerfile[^/]*
 /** `KEY=value`, `KEY: value`, `export KEY=value`, `ENV KEY value`, `- KEY=value`. */
 const UNQUOTED_ASSIGNMENT = /^\s*(?:-\s+)?(?:export\s+|set\s+|(?:ENV|ARG)\s+)?["']?([A-Za-z_][\w.-]*)["']?\s*[=:]\s*(.*)$/;
 const DOCKER_ENV = /^\s*(?:ENV|ARG)\s+([A-Za-z_]\w*)\s+(\S.*)$/;
-/** `name = "v"`, `name: 'v'`, `"name": "v"`, `name := "v"`, `name => "v"`, `name="v"` (kwargs). */
-const QUOTED_ASSIGNMENT = /["']?([A-Za-z_][\w.-]*)["']?\s*(?::=|=>|\?\?=|\|\|=|=|:)\s*(["'`])((?:\\.|(?!\2).)*)\2/g;
+/**
+ * `name = "v"`, `name: 'v'`, `"name": "v"`, `name := "v"`, `name => "v"`, `name="v"` (kwargs). A name
+ * inside a path is no name: in `get "/unsubscribes/:token" => "unsubscribes#show"` the route is the key.
+ */
+const QUOTED_ASSIGNMENT = /(?<![\w/.-]|\/:)["']?([A-Za-z_][\w.-]*)["']?\s*(?::=|=>|\?\?=|\|\|=|=|:)\s*(["'`])((?:\\.|(?!\2).)*)\2/g;
 
 /** Replaces credential-shaped tokens in free text (e.g. a model's rationale quoting a diff) with a label. */
 export function redactTokens(text: string): string {

@@ -26,8 +26,10 @@ const OBSERVABILITY = ['sentry', 'raven', 'datadog', 'ddtrace', 'newrelic', 'hon
 const DATASTORES = ['redis', 'ioredis', 'mongodb', 'mongoose', 'elasticsearch', 'opensearch', 'algolia',
   'algoliasearch', 'meilisearch', 'typesense', 'pinecone', 'weaviate', 'qdrant', 'chromadb', 'milvus', 'cassandra',
   'couchbase', 'neo4j', 'snowflake', 'clickhouse', 'influxdb', 'memcached', 'dgraph', 'turso', 'libsql'];
+// Identity providers; not frameworks that talk to none by themselves (omniauth, passport): their
+// provider packages name the provider (omniauth-okta).
 const AUTH = ['auth0', 'okta', 'clerk', 'workos', 'stytch', 'cognito', 'keycloak', 'supertokens', 'descope',
-  'kinde', 'omniauth', 'onelogin', 'fusionauth'];
+  'kinde', 'onelogin', 'fusionauth'];
 const AI = ['openai', 'anthropic', 'cohere', 'mistralai', 'groq', 'replicate', 'huggingface', 'genai',
   'generativeai', 'vertexai', 'bedrock', 'voyageai', 'deepseek', 'perplexity', 'elevenlabs', 'assemblyai',
   'deepgram', 'langsmith', 'langfuse', 'ollama', 'togetherai'];

@@ -99,8 +99,12 @@ const ENV_READ = /process\.env\.([A-Z_][A-Z0-9_]*)|process\.env\[\s*['"]([A-Z_][
 const NOT_OPERATOR_ENV = new Set(['NODE_ENV', 'RAILS_ENV', 'RACK_ENV', 'CI', 'HOME', 'PATH', 'PWD', 'USER', 'SHELL', 'TERM',
   'TMPDIR', 'LANG', 'DEV', 'PROD', 'MODE', 'SSR', 'BASE_URL', 'GITHUB_TOKEN', 'GITHUB_ACTIONS', 'GOPATH', 'GOROOT', 'JAVA_HOME', 'PYTHONPATH', 'VIRTUAL_ENV']);
 
+/** What follows `ENV["X"` or `process.env.X` when the code sets the variable (for a child process) instead of reading it. */
+const ENV_WRITE = /^["']?\s*\]?\s*(\|\||\?\?)?=(?![=>])/;
+
 const envVars: Extractor = (text) =>
   [...text.matchAll(ENV_READ)]
+    .filter((m) => !ENV_WRITE.test(text.slice((m.index ?? 0) + m[0].length)))
     .map((m) => m.slice(1).find((g) => g !== undefined) ?? '')
     .filter((name) => name !== '' && !NOT_OPERATOR_ENV.has(name))
     .map((name) => ({ kind: 'env-var', name }));
