@@ -115,6 +115,11 @@ describe('new integration detector', () => {
       'const defaultURL = "https://api.linkhut.org/v1/posts"', 'func (c *Client) Save(u string) error {', '\treq, err := http.NewRequest(http.MethodPost, c.url, nil)'] })],
     ['a new module named after a service', fileDiff('app/destinations/datadog.py', { add: [
       'class Datadog(BaseDestination):', '    def notify(self, alert):', '        requests.post(self.url, json=alert.payload, timeout=5)'] })],
+    ['a new notification provider posting to a URL the user configures', fileDiff('server/notification-providers/pinglet.js', { add: [
+      'const axios = require("axios");', 'class Pinglet extends NotificationProvider {', '    async send(notification, msg) {',
+      '        await axios.post(notification.pingletPublishUrl, { msg });'] })],
+    ['a new HTTP module calling an app. host', fileDiff('server/notification-providers/bearsms.js', { add: [
+      'const axios = require("axios");', '        const url = `https://app.bearsms.com/index.php?${params}`;', '        await axios.get(url, config);'] })],
   ];
   for (const [name, diff] of positives) {
     it(`fires on ${name}`, () => assert.ok(rules('newIntegration', diff).length > 0, name));
@@ -141,6 +146,9 @@ describe('new integration detector', () => {
     ['a Mongoose schema (a model, not a client)', fileDiff('models/User.js', { add: ['var UserSchema = new mongoose.Schema({', '  username: String,', '});'] })],
     ['a stylesheet from a public CDN', fileDiff('templates/base.html', { add: [
       '<link rel="stylesheet" href="https://cdnjs.cloudflare.com/ajax/libs/font-awesome/4.7.0/css/font-awesome.min.css">'], status: 'modified' })],
+    ['a new Angular provider calling our own API', fileDiff('src/app/providers/user.service.ts', { add: [
+      'export class UserService {', '  load() { return this.http.get("/api/users"); }', '}'] })],
+    ['a link to a vendor\'s home page', fileDiff('components/Pricing.js', { add: ['<a href="https://stripe.com" aria-label="stripe.com Link">', 'Powered by [Vercel](https://vercel.com/new)'], status: 'modified' })],
     ['an auth framework without a provider', fileDiff('Gemfile', { add: ['gem "omniauth-rails_csrf_protection"'], status: 'modified' })],
   ];
   for (const [name, ...diffs] of negatives) {
@@ -246,6 +254,7 @@ describe('API-breaking detector', () => {
     ['docs', fileDiff('docs/api.md', { del: ['export function legacy() {}'] })],
     ['a migration pair that adds a column and drops it on rollback', fileDiff('alembic/versions/1_add.py', { add: [
       'def upgrade():', '    op.add_column("recipe", sa.Column("summary", sa.String()))', 'def downgrade():', '    op.drop_column("recipe", "summary")'] })],
+    ['the Maven wrapper removed', fileDiff('.mvn/wrapper/MavenWrapperDownloader.java', { del: ['public class MavenWrapperDownloader {', '    if (System.getenv("MVNW_USERNAME") != null) {'] })],
     ['a benchmark removed', fileDiff('benchmarks/middleware.js', { del: ['var n = parseInt(process.env.MW || "1", 10);'] })],
     ['an env var the code set, not read', fileDiff('bin/spring', { del: ['  ENV["GEM_PATH"] = ([Bundler.bundle_path.to_s] + Gem.path).join(File::PATH_SEPARATOR)', '  process.env.FORCE_COLOR = "1"'], add: [], status: 'modified' })],
     ['Alembic\'s env.py no longer reading the database settings itself', fileDiff('backend/app/alembic/env.py', {

@@ -12,7 +12,8 @@
  *  3. `service-endpoint`: code or config points at a service's host (`https://eu.i.posthog.com`,
  *     `in.logs.betterstack.com`), or a new code file that makes HTTP calls names an external URL.
  *  4. `client-module`: a new server-side code file named after a service (`destinations/datadog.py`,
- *     `twilio_client.go`, `slack/index.ts`) makes HTTP calls.
+ *     `twilio_client.go`, `slack/index.ts`), or any new one in an integrations directory
+ *     (`notification-providers/pinglet.js`, `connectors/`, `exporters/`), makes HTTP calls.
  * New UI files (jsx/tsx/vue/…) only count through a dependency, a client construction or a service host.
  * Lines moved unchanged from elsewhere in the diff are not new; tests, docs, examples and CI never count.
  */
@@ -37,9 +38,17 @@ const DATA_DEFINITION = /(^|\.|::)(Schema|Model|Types?|ObjectId|Document|Query|D
 const URL_IN_TEXT = /\bhttps?:\/\/([a-z0-9.-]+\.[a-z]{2,})(\/[^\s'"`)]*)?/gi;
 /** Pages for people (docs, dashboards, consoles, status), not endpoints code talks to. */
 const HUMAN_PAGE = /^(docs|developers?|dashboard|console|portal|app|www|status|help|support|blog)\./;
+/** …of which these never serve an API. */
+const DOC_PAGE = /^(docs|developers?|status|help|support|blog)\./;
+/** Where a project keeps the code that talks to other services, one module each (uptime-kuma's notification providers). */
+const INTEGRATION_DIR = /(^|\/)(integrations?|connectors?|destinations?|notification[-_]?providers?|notifiers?|exporters?)\/[^/]+$/i;
 const HTTP_CALL = /\b(fetch|axios|got|ky|request|requests|httpx|urllib|aiohttp|HTTParty|Faraday|RestClient|Net::HTTP|http\.(Get|Post|NewRequest\w*|Client)|WebClient|HttpClient|OkHttpClient|reqwest)\b/;
 /** Hosts that are not a service the code integrates with: local, reserved, schemas, code hosting, registries. */
 const LOCAL_HOST = /(^|\.)(localhost|example\.(com|org|net)|test|local|internal|w3\.org|json-schema\.org|schema\.org|npmjs\.(org|com)|pypi\.org)$|^(github\.com|gitlab\.com|bitbucket\.org|raw\.githubusercontent\.com)$|^(127\.|0\.0\.0\.0|10\.|192\.168\.)/;
+/** The URL is the target of a link for people: `<a href="…`, `[text](…`. */
+const LINK_BEFORE = /<a\s[^>]*\bhref=["']?$|\]\($/i;
+/** `stripe.com`, `www.stripe.com`: a company's home page when nothing follows; its APIs live on hosts of their own or under a path. */
+const APEX = /^(www\.)?[a-z0-9-]+\.[a-z]{2,}$/;
 /** Public CDNs of static assets (a stylesheet, a font, a library's script): no service account, no data sent. */
 const ASSET_CDN = /^(cdnjs\.cloudflare\.com|cdn\.jsdelivr\.net|unpkg\.com|fonts\.(googleapis|gstatic)\.com|ajax\.googleapis\.com|code\.jquery\.com|(maxcdn|stackpath|netdna)\.bootstrapcdn\.com|use\.fontawesome\.com|cdn\.tailwindcss\.com|esm\.sh|cdn\.skypack\.dev)$/;
 const UI_FILE = /\.(jsx|tsx|vue|svelte|html|erb)$/;
@@ -105,7 +114,7 @@ function wiring(file: DiffFile, lines: DiffLine[], known: Known): Evidence[] {
   const httpModule = isCode(file.path) && !UI_FILE.test(file.path) && file.status === 'added' && lines.some((l) => HTTP_CALL.test(l.text));
   const endpoint = lines.find((l) => pointsAtService(l.text, httpModule) && !known.endpointKeys.has(endpointKey(l.text) ?? ''));
   if (endpoint) out.push(evidence(file.path, endpoint, 'service-endpoint'));
-  const service = moduleService(file.path);
+  const service = moduleService(file.path) ?? (INTEGRATION_DIR.test(file.path) ? file.path : null);
   if (httpModule && !endpoint && service && !known.services.has(service)) {
     out.push(evidence(file.path, lines.find((l) => HTTP_CALL.test(l.text)), 'client-module'));
   }
@@ -141,8 +150,13 @@ function endpointKey(text: string): string | null {
 function pointsAtService(text: string, httpModule: boolean): boolean {
   for (const m of text.matchAll(URL_IN_TEXT)) {
     const host = (m[1] ?? '').toLowerCase();
-    if (LOCAL_HOST.test(host) || HUMAN_PAGE.test(host) || ASSET_CDN.test(host) || /^\/docs?\b/.test(m[2] ?? '')) continue;
-    if (httpModule || tokens(host).some((t) => [...SERVICE_TOKENS].some((s) => t === s || (s.length >= 5 && t.startsWith(s))))) return true;
+    const path = m[2] ?? '';
+    if (LOCAL_HOST.test(host) || DOC_PAGE.test(host) || ASSET_CDN.test(host) || /^\/docs?\b/.test(path) || LINK_BEFORE.test(text.slice(0, m.index))) continue;
+    // In a new HTTP client module a URL is what it calls (`https://app.bearsms.com/index.php`); elsewhere
+    // a web app's or a home page's address is for people.
+    if (httpModule) return true;
+    if (HUMAN_PAGE.test(host) || (APEX.test(host) && /^\/?$/.test(path))) continue;
+    if (tokens(host).some((t) => [...SERVICE_TOKENS].some((s) => t === s || (s.length >= 5 && t.startsWith(s))))) return true;
   }
   return false;
 }

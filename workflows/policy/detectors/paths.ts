@@ -10,7 +10,7 @@ const DOC_NAMES = /(^|\/)(README|CHANGELOG|CHANGES|HISTORY|LICEN[CS]E|NOTICE|AUT
 const DOC_DIRS = /(^|\/)(docs?|documentation)(\/|$)/i;
 const LOCKFILES = /(^|\/)(package-lock\.json|npm-shrinkwrap\.json|pnpm-lock\.yaml|yarn\.lock|bun\.lockb?|Gemfile\.lock|go\.sum|poetry\.lock|uv\.lock|Pipfile\.lock|Cargo\.lock|composer\.lock|mix\.lock|pubspec\.lock|packages\.lock\.json|gradle\.lockfile)$/;
 const VENDORED = /(^|\/)(vendor|vendors|node_modules|third_party|third-party|bower_components|site-packages|patches)\/|\.(patch|diff)$/;
-const CI = /(^|\/)(\.github|\.gitlab|\.circleci|\.buildkite|\.husky|\.devcontainer)\/|(^|\/)(\.gitlab-ci\.yml|Jenkinsfile|azure-pipelines\.ya?ml|\.travis\.yml|\.pre-commit-config\.ya?ml|renovate\.json5?)$/;
+const CI = /(^|\/)(\.github|\.gitlab|\.circleci|\.buildkite|\.husky|\.devcontainer|\.mvn|gradle\/wrapper)\/|(^|\/)(\.gitlab-ci\.yml|Jenkinsfile|azure-pipelines\.ya?ml|\.travis\.yml|\.pre-commit-config\.ya?ml|renovate\.json5?)$/;
 const EXAMPLES = /(^|\/)_?(examples?|samples?|demos?|benchmarks?|benches)\//i;
 const GENERATED = /(^|\/)(dist|build|vendor|node_modules|generated|__generated__|__snapshots__)(\/|$)|(\.min\.(js|css)|\.map|\.snap|\.pb\.go|_pb2\.py|\.generated\.\w+|[._-]gen\.\w+|(^|\/)gen\.go)$/i;
 const STYLE_FILES = /\.(css|scss|sass|less|styl)$/i;
@@ -22,7 +22,7 @@ export const isDocPath = (path: string): boolean => DOC_FILES.test(path) || DOC_
 export const isLockfile = (path: string): boolean => LOCKFILES.test(path);
 /** Example, demo and benchmark code: shows or measures the API, is not the API. */
 export const isExamplePath = (path: string): boolean => EXAMPLES.test(path);
-/** CI pipelines and repository automation: not part of what is deployed. */
+/** CI pipelines, repository automation and build-tool wrappers: not part of what is deployed. */
 export const isCiPath = (path: string): boolean => CI.test(path);
 /** Third-party code copied into the repo, or patches to it: not this project's change to judge. */
 export const isVendored = (path: string): boolean => VENDORED.test(path);
