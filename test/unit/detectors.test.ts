@@ -83,6 +83,8 @@ describe('schema change detector', () => {
       add: ['      t.string :salt, limit: 128', '    %w[follow_ups questions].each do |table|', "      update \"update t set slug = '#{CGI.escape(topic[\"name\"])}'\""] })],
     ['Alembic\'s env.py', fileDiff('backend/app/alembic/env.py', {
       del: ['    user = os.getenv("POSTGRES_USER", "postgres")', '    return f"postgresql://{user}@db/app"'], add: ['    return str(settings.SQLALCHEMY_DATABASE_URI)'] })],
+    ['a data-migration tool\'s crate, not database migrations', fileDiff('migration-tool/src/ldap.rs', { add: ['pub fn read_users(conn: &mut LdapConn) -> Result<Vec<User>> {'], status: 'modified' })],
+    ['a manifest in a migrations crate', fileDiff('crates/migrations/Cargo.toml', { del: ['edition = "2021"'], add: ['edition = "2024"'] })],
     ['Prisma\'s migration lock', fileDiff('prisma/migrations/migration_lock.toml', { add: ['provider = "postgresql"'], status: 'modified' })],
     ['a Wagtail listing column', fileDiff('breads/wagtail_hooks.py', { add: ['    origin_column = Column("origin", sort_key="origin", width="12%")'], status: 'modified' })],
     ['a Mongoose model looked up, not defined', fileDiff('routes/api/users.js', { add: ["var User = mongoose.model('User');"], status: 'modified' })],
@@ -167,6 +169,7 @@ describe('secret detector', () => {
     ['a JSON client secret', 'client_secret', fileDiff('config/oauth.json', { add: ['  "client_secret": "s3cr3t-Value-42",'], status: 'modified' })],
     ['a Django SECRET_KEY', 'SECRET_KEY', fileDiff('mysite/settings.py', { add: ['SECRET_KEY = "django-insecure-9x@k2!q"'], status: 'modified' })],
     ['a Go API key constant', 'apiKey', fileDiff('internal/client/client.go', { add: ['const apiKey = "k3y-for-the-staging-api"'], status: 'modified' })],
+    ['a Ruby symbol key with a hash rocket', 'api_key', fileDiff('config/initializers/payments.rb', { add: ['Payments.configure(:api_key => "k3yV4lu3AbCdEf1234567")'], status: 'modified' })],
     ['a URL with a password', 'DATABASE_URL', fileDiff('deploy/app.env', { add: ['DATABASE_URL=postgres://app:Sup3rS3cret@db.internal.example.net:5432/app'] })],
     ['a docs example with an env block', 'S3_SECRET_KEY', fileDiff('docs/storage.mdx', { add: ['```bash', 'S3_SECRET_KEY=your_secret_key', '```'] })],
   ];
@@ -205,6 +208,9 @@ describe('secret detector', () => {
     ['a localhost DSN', fileDiff('docker-compose.dev.yml', { add: ['      DATABASE_URL: postgres://postgres:postgres@localhost:5432/dev'], status: 'modified' })],
     ['a removed secret', fileDiff('.env', { del: ['API_TOKEN=abcdef123456'] })],
     ['a dependency named like a secret', fileDiff('package.json', { add: ['    "@google-cloud/secret-manager": "^6.1.1",'], status: 'modified' })],
+    ['a Vue prop bound to an expression', fileDiff('src/components/auth/Auth.vue', { add: ['      :login-token="twoFactorLoginToken"', '      @submit="onSubmit"'], status: 'modified' })],
+    ['Laravel casts that hash or encrypt', fileDiff('app/Models/User.php', { add: ["            'password' => 'hashed',", "            'two_factor_secret' => 'encrypted',"], status: 'modified' })],
+    ['a test-data factory', fileDiff('database/factories/UserFactory.php', { add: ["            'password' => 'secret',"], status: 'modified' })],
     ['a route with a :token parameter', fileDiff('config/routes.rb', { add: ['    get "/unsubscribes/:token" => "unsubscribes#show", :as => :unsubscribe'], status: 'modified' })],
   ];
   for (const [name, diff] of negatives) {

@@ -3,7 +3,7 @@
  * Conventions across ecosystems, never names from one project.
  */
 
-const TEST_DIRS = /(^|\/)(tests?|spec|specs|__tests__|__mocks__|__mock__|mocks?|fixtures?|testdata|test-?utils|e2e|cypress|playwright)(\/|$)/i;
+const TEST_DIRS = /(^|\/)(tests?|spec|specs|__tests__|__mocks__|__mock__|mocks?|fixtures?|factories|testdata|test-?utils|e2e|cypress|playwright)(\/|$)/i;
 const TEST_FILES = /(^|\/)(test_[^/]*\.py|[^/]*_test\.(py|go|rb|exs?)|[^/]*[._-](test|spec)s?\.[cm]?[jt]sx?|[^/]*_spec\.rb|[^/]*Tests?\.(java|kt|cs|swift)|conftest\.py)$/i;
 const DOC_FILES = /\.(md|mdx|markdown|rst|adoc|rtf)$/i;
 const DOC_NAMES = /(^|\/)(README|CHANGELOG|CHANGES|HISTORY|LICEN[CS]E|NOTICE|AUTHORS|CONTRIBUTORS|CONTRIBUTING|COPYING)[^/]*$/i;
@@ -38,19 +38,19 @@ export function isMigrationPath(path: string): boolean {
 
 /**
  * How a migration tool runs, not what runs against the database: Alembic's env.py and template,
- * package markers, Prisma's provider lock, tool settings. Not a schema change by itself; the schema
+ * package markers and manifests, Prisma's provider lock, tool settings. Not a schema change by itself; the schema
  * detector reads it like any other code (DDL in it still counts), and it is no public surface either.
  */
 export function isMigrationTooling(path: string): boolean {
   return MIGRATION_TOOLING.test(path);
 }
 
-const MIGRATION_TOOLING = /(^|\/)(env\.py|script\.py\.mako|alembic\.ini|__init__\.py|migration_lock\.toml|knexfile\.\w+|flyway\.conf|liquibase\.properties|dbconfig\.ya?ml)$/i;
+const MIGRATION_TOOLING = /(^|\/)(env\.py|script\.py\.mako|alembic\.ini|__init__\.py|migration_lock\.toml|knexfile\.\w+|flyway\.conf|liquibase\.properties|dbconfig\.ya?ml|Cargo\.toml|package\.json|go\.mod|pyproject\.toml)$/i;
 
 /** A file inside a migrations directory, or named as a versioned migration by its tool. */
 export function isMigrationDirectory(path: string): boolean {
   if (isDocPath(path) || isTestPath(path) || MIGRATION_TOOLING.test(path)) return false;
-  return /(^|\/)[^/]*migrat[^/]*\//i.test(path) // a migrations/, db/migrate/, knex_migrations/ … directory
+  return /(^|\/)([\w.-]*[-_.])?(migrations?|migrate)([-_]?v?\d+)?\//i.test(path) // migrations/, db/migrate/, knex_migrations/ (not migration-tool/)
     || /(^|\/)(alembic|changelogs?|liquibase|flyway)\//i.test(path)
     || /(^|\/)V\d+(_\d+)*__\w+\.sql$/.test(path) // Flyway
     || /\.(up|down)\.sql$/i.test(path); // go-migrate, dbmate

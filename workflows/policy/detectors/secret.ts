@@ -49,8 +49,11 @@ const NOT_CREDENTIAL = /PUBLIC|PUBLISHABLE|(_ID|_IDS|_NAME|_FILE|_PATH|_DIR|_URL
 /** Names where the words only mean a credential in an env/config context (`FOO_KEY`); in code they are often cache keys. */
 const CODE_KEY_PREFIX = /(API|ACCESS|SECRET|PRIVATE|SIGNING|ENCRYPTION|MASTER|AUTH|CLIENT|LICENSE|WEBHOOK|HMAC|JWT|SSH|GPG|AES|RSA|ADMIN|DEPLOY|SERVICE_ACCOUNT)_?KEY/;
 
-/** Booleans, YAML block markers and access levels (`id-token: write`): settings, not credentials. */
-const CONFIG_WORD = /^(true|false|null|nil|none|undefined|yes|no|on|off|read|write|read-write|readonly|required|optional|enabled|disabled|auto|default|inherit|include|omit|same-origin|\||>|>-|\|-)$/i;
+/**
+ * Booleans, YAML block markers, access levels (`id-token: write`) and how a value is kept
+ * (Laravel's `'password' => 'hashed'` cast): settings, not credentials.
+ */
+const CONFIG_WORD = /^(true|false|null|nil|none|undefined|yes|no|on|off|read|write|read-write|readonly|required|optional|enabled|disabled|auto|default|inherit|include|omit|same-origin|hashed|encrypted|\||>|>-|\|-)$/i;
 /** `label.password`, `errors.token-expired`: a message or config key naming the credential, not one. */
 const DOTTED_KEY = /^[a-z][a-z0-9_-]*(\.[a-z0-9_-]+)+$/;
 const VERSION = /^[\^~><=]*\s*v?\d+(\.\d+)+/;
@@ -62,6 +65,7 @@ const ENV_LIKE = /(^|\/)(\.env[^/]*|[^/]*\.env|[^/]*\.env\.[^/]*|Dockerfile[^/]*
 /** `KEY=value`, `KEY: value`, `export KEY=value`, `ENV KEY value`, `- KEY=value`. */
 const UNQUOTED_ASSIGNMENT = /^\s*(?:-\s+)?(?:export\s+|set\s+|(?:ENV|ARG)\s+)?["']?([A-Za-z_][\w.-]*)["']?\s*[=:]\s*(.*)$/;
 const DOCKER_ENV = /^\s*(?:ENV|ARG)\s+([A-Za-z_]\w*)\s+(\S.*)$/;
+const VUE_BINDING = /(^|\s)(:|@|#|v-bind:|v-on:)$/;
 /**
  * `name = "v"`, `name: 'v'`, `"name": "v"`, `name := "v"`, `name => "v"`, `name="v"` (kwargs). A name
  * inside a path is no name: in `get "/unsubscribes/:token" => "unsubscribes#show"` the route is the key.
@@ -118,7 +122,10 @@ function assignments(text: string, path: string, envLike: boolean): Assignment[]
   const out: Assignment[] = [];
   const prose = isDocPath(path); // in docs only a line that starts with the assignment is an example, not a sentence
   for (const m of text.matchAll(QUOTED_ASSIGNMENT)) {
-    if (!prose || /^\s*(?:-\s+|export\s+)?$/.test(text.slice(0, m.index))) out.push({ name: m[1] ?? '', value: m[3] ?? '', quoted: true });
+    const before = text.slice(0, m.index);
+    // `:login-token="loginToken"`, `@submit="…"`: a Vue binding's value is an expression, not a literal.
+    if (VUE_BINDING.test(before) && !/=>/.test(m[0])) continue;
+    if (!prose || /^\s*(?:-\s+|export\s+)?$/.test(before)) out.push({ name: m[1] ?? '', value: m[3] ?? '', quoted: true });
   }
   const bare = envLike ? UNQUOTED_ASSIGNMENT.exec(text) ?? DOCKER_ENV.exec(text) : null;
   if (bare && !/^["'`]/.test((bare[2] ?? '').trim())) out.push({ name: bare[1] ?? '', value: bare[2] ?? '', quoted: false });
