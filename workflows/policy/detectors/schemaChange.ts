@@ -6,7 +6,8 @@
  *     `structure.sql`, schema/DDL `.sql` files) with at least one changed code line other than imports.
  *     Comment-only and whitespace-only edits, and lines merely moved within the file, do not count. A
  *     code file that is a migration only by its name (`migrations.go`) must change an operation.
- *  2. Any other `.sql` file whose changed code has DDL or row-rewriting DML.
+ *  2. Any other `.sql` file whose changed code has DDL (users, roles and grants included) or
+ *     row-rewriting DML.
  *  3. ORM model metadata in code: Django/SQLAlchemy/SQLModel fields, TypeORM/JPA column decorators,
  *     Sequelize types, Drizzle tables, Mongoose schemas and, in files under a db/schema/models path,
  *     Drizzle-style column builders, GORM tags; and DDL statements embedded in application code.
@@ -16,7 +17,7 @@ import type { DiffFile, DiffLine } from '../diff.js';
 import { evidence, substantive, type Evidence } from './lines.js';
 import { isDocPath, isGenerated, isMigrationDirectory, isMigrationPath, isSchemaFile, isTestPath, languageOf } from './paths.js';
 
-const DDL = /\b(CREATE|ALTER|DROP|RENAME|TRUNCATE)\s+(OR\s+REPLACE\s+)?(TEMPORARY\s+)?(TABLE|INDEX|UNIQUE\s+INDEX|VIEW|MATERIALIZED\s+VIEW|TYPE|SCHEMA|SEQUENCE|COLUMN|CONSTRAINT|TRIGGER|FUNCTION|EXTENSION|DATABASE|DOMAIN|POLICY)\b|\bADD\s+(COLUMN|CONSTRAINT|INDEX|PRIMARY\s+KEY|FOREIGN\s+KEY|UNIQUE)\b|\b(MODIFY|ALTER)\s+COLUMN\b/i;
+const DDL = /\b(CREATE|ALTER|DROP|RENAME|TRUNCATE)\s+(OR\s+REPLACE\s+)?(TEMPORARY\s+)?(TABLE|INDEX|UNIQUE\s+INDEX|VIEW|MATERIALIZED\s+VIEW|TYPE|SCHEMA|SEQUENCE|COLUMN|CONSTRAINT|TRIGGER|FUNCTION|EXTENSION|DATABASE|DOMAIN|POLICY|USER|ROLE)\b|^\s*(GRANT|REVOKE)\s+\w|\bADD\s+(COLUMN|CONSTRAINT|INDEX|PRIMARY\s+KEY|FOREIGN\s+KEY|UNIQUE)\b|\b(MODIFY|ALTER)\s+COLUMN\b/i;
 /** Migration operations of the common tools, preferred as the excerpt over boilerplate lines. */
 const OPERATION = /\bmigrations\.\w+\(|\b(op|batch_op)\.\w+\(|\b(add|remove|rename|change)_(column|index|reference|timestamps|foreign_key)\b|\b(create|drop|rename)_table\b|\b(knex\.schema|queryRunner|queryInterface)\.|\.(alterTable|createTable|dropTable|addColumn|removeColumn|changeColumn)\(|^\s*t\.\w+\s|^\s*@@|RunPython|RunSQL/;
 const IMPORT = /^\s*(import|from\s+\S+\s+import|require|using|package|use)\b|^\s*["'][\w./-]+["']\s*$|^\s*[)(]\s*$/;

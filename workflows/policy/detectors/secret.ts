@@ -6,7 +6,8 @@
  *  1. Token shapes, in every file including tests, docs and comments: PEM private keys, AWS access key
  *     ids, GitHub/Slack/Stripe/Google/SendGrid/npm/LLM-provider tokens, JWTs; and, outside tests, URLs
  *     with an embedded password for a host other than localhost/example (in tests, and on localhost,
- *     they are DSNs of throwaway databases).
+ *     they are DSNs of throwaway databases) and SQL that sets a password (`IDENTIFIED BY '…'`,
+ *     `WITH PASSWORD '…'`).
  *  2. Assignments of a literal value to a credential-like name (`*SECRET*`, `*PASSWORD*`, `*TOKEN*`,
  *     `*_KEY*`, …): `KEY=value` in env, shell, YAML, TOML, Dockerfile and docs; quoted literals in code
  *     and JSON. Not in test files (fixtures set `password="x"` for fake users of no real system), nor in
@@ -38,6 +39,7 @@ const TOKENS: { rule: string; label: string; re: RegExp }[] = [
   { rule: 'sendgrid-key', label: 'SendGrid key', re: /\bSG\.[\w-]{16,}\.[\w-]{16,}/ },
   { rule: 'npm-token', label: 'npm token', re: /\bnpm_[A-Za-z0-9]{36}\b/ },
   { rule: 'jwt', label: 'JWT', re: /\beyJ[\w-]{10,}\.eyJ[\w-]{10,}\.[\w-]{10,}/ },
+  { rule: 'sql-password', label: 'database password', re: /\bIDENTIFIED\s+(WITH\s+\w+\s+)?BY\s+(PASSWORD\s+)?'[^'$%{]+'|\bPASSWORD\s+'[^'$%{]+'/i },
   { rule: 'url-credentials', label: 'URL with password', re: /\b[a-z][a-z0-9+.-]*:\/\/[^\s:/@'"`]+:(?![$<{%])[^\s:/@'"`]+@(?!(localhost|127\.0\.0\.1|0\.0\.0\.0|\[::1\]|example\.\w+)\b)[\w.-]+/i },
 ];
 
@@ -95,7 +97,7 @@ interface Hit { rule: string; name: string }
 
 function tokenHit(text: string, inTest: boolean): Hit | null {
   for (const t of TOKENS) {
-    if (inTest && t.rule === 'url-credentials') continue; // a test's DSN for its throwaway database
+    if (inTest && (t.rule === 'url-credentials' || t.rule === 'sql-password')) continue; // a test's throwaway database
     if (t.re.test(text)) return { rule: t.rule, name: nameOnLine(text) ?? t.label };
   }
   return null;
