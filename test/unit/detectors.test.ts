@@ -244,6 +244,8 @@ describe('API-breaking detector', () => {
     ['a serializer field', 'response-field-removed', fileDiff('api/serializers.py', { del: ['    legacy_id = serializers.CharField()'], status: 'modified', add: ['    # legacy_id is gone'] })],
     ['a dropped column', 'column-dropped', fileDiff('prisma/migrations/20250101_drop/migration.sql', { add: ['ALTER TABLE "Contact" DROP COLUMN "userId";'] })],
     ['a deleted Next.js API route', 'route-file-removed', fileDiff('src/app/api/version/route.ts', { del: ['export async function GET() { return Response.json({ v: 1 }); }'] })],
+    ['a pydantic setting removed', 'env-var-removed', fileDiff('backend/app/core/config.py', { del: ['    USERS_OPEN_REGISTRATION: bool = False'], add: [], status: 'modified' })],
+    ['a Go envconfig tag removed', 'env-var-removed', fileDiff('internal/config/config.go', { del: ['\tLegacyMode bool `envconfig:"LEGACY_MODE"`'], add: [], status: 'modified' })],
   ];
   for (const [name, rule, ...diffs] of positives) {
     it(`fires on ${name}`, () => assert.ok(rules('apiBreaking', ...diffs).includes(rule), JSON.stringify(findings(...diffs).apiBreaking)));
@@ -268,6 +270,9 @@ describe('API-breaking detector', () => {
     ['a migration pair that adds a column and drops it on rollback', fileDiff('alembic/versions/1_add.py', { add: [
       'def upgrade():', '    op.add_column("recipe", sa.Column("summary", sa.String()))', 'def downgrade():', '    op.drop_column("recipe", "summary")'] })],
     ['the Maven wrapper removed', fileDiff('.mvn/wrapper/MavenWrapperDownloader.java', { del: ['public class MavenWrapperDownloader {', '    if (System.getenv("MVNW_USERNAME") != null) {'] })],
+    ['a pydantic setting renamed with its old name kept', fileDiff('backend/app/core/config.py', {
+      del: ['    SMTP_TLS: bool = True'], add: ['    SMTP_STARTTLS: bool = Field(True, validation_alias=AliasChoices("SMTP_STARTTLS", "SMTP_TLS"))'] })],
+    ['a Django setting (not read from the environment by name)', fileDiff('mysite/settings.py', { del: ['LEGACY_FLAG = True'], add: [], status: 'modified' })],
     ['a benchmark removed', fileDiff('benchmarks/middleware.js', { del: ['var n = parseInt(process.env.MW || "1", 10);'] })],
     ['an env var the code set, not read', fileDiff('bin/spring', { del: ['  ENV["GEM_PATH"] = ([Bundler.bundle_path.to_s] + Gem.path).join(File::PATH_SEPARATOR)', '  process.env.FORCE_COLOR = "1"'], add: [], status: 'modified' })],
     ['Alembic\'s env.py no longer reading the database settings itself', fileDiff('backend/app/alembic/env.py', {

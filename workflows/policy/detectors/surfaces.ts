@@ -1,6 +1,6 @@
 /**
  * The public surface a line declares: exported symbols, routes, GraphQL schema members, CLI flags,
- * environment variables read, REST response fields. The API-breaking detector compares what the
+ * environment variables read (or declared as settings read from the environment), REST response fields. The API-breaking detector compares what the
  * removed lines declared with what the added lines declare.
  *
  * Names are compared case- and separator-insensitively (`signed_by_user_id` ≡ `signedByUserId`), so a
@@ -102,10 +102,28 @@ const NOT_OPERATOR_ENV = new Set(['NODE_ENV', 'RAILS_ENV', 'RACK_ENV', 'CI', 'HO
 /** What follows `ENV["X"` or `process.env.X` when the code sets the variable (for a child process) instead of reading it. */
 const ENV_WRITE = /^["']?\s*\]?\s*(\|\||\?\?)?=(?![=>])/;
 
-const envVars: Extractor = (text) =>
+/**
+ * Variables a settings declaration reads from the environment by name: pydantic-settings fields
+ * (`    USERS_OPEN_REGISTRATION: bool = False` in a settings/config module), Go `env:"X"`/`envconfig:"X"`
+ * struct tags, clap's `env = "X"`, and zod env schemas (`  DATABASE_URL: z.string()` in an env module).
+ */
+const SETTINGS_MODULE = /(^|\/)\w*(settings|config|conf)\w*\.py$/;
+const ENV_MODULE = /(^|\/)env\.[cm]?[jt]s$/;
+function declaredEnv(text: string, path: string): string[] {
+  const language = languageOf(path);
+  const out: string[] = [];
+  if (language === 'py' && SETTINGS_MODULE.test(path)) out.push(...all(/^\s{2,}([A-Z][A-Z0-9_]*)\s*:\s*[^=:]+(?:=.*)?$/g, text, 'env-var').map((s) => s.name));
+  if (language === 'go') out.push(...all(/\b(?:env|envconfig):"([A-Z][A-Z0-9_]*)/g, text, 'env-var').map((s) => s.name));
+  if (language === 'rs') out.push(...all(/\benv\s*=\s*"([A-Z][A-Z0-9_]*)"/g, text, 'env-var').map((s) => s.name));
+  if (language === 'js' && ENV_MODULE.test(path)) out.push(...all(/^\s+([A-Z][A-Z0-9_]*)\s*:\s*z\./g, text, 'env-var').map((s) => s.name));
+  return out;
+}
+
+const envVars: Extractor = (text, path) =>
   [...text.matchAll(ENV_READ)]
     .filter((m) => !ENV_WRITE.test(text.slice((m.index ?? 0) + m[0].length)))
     .map((m) => m.slice(1).find((g) => g !== undefined) ?? '')
+    .concat(declaredEnv(text, path))
     .filter((name) => name !== '' && !NOT_OPERATOR_ENV.has(name))
     .map((name) => ({ kind: 'env-var', name }));
 
