@@ -134,6 +134,7 @@ describe('new integration detector', () => {
     ['a utility library', fileDiff('package.json', { add: ['    "lodash": "^4.17.21",'], status: 'modified' })],
     ['an indirect Go module', fileDiff('go.mod', { add: ['\tgithub.com/aws/smithy-go v1.20.0 // indirect'], status: 'modified' })],
     ['a type package', fileDiff('package.json', { add: ['    "@types/stripe": "^8.0.0",'], status: 'modified' })],
+    ['a switch from a vendor\'s wrapper to the plain client of the same service', fileDiff('package.json', { del: ['    "@umami/redis-client": "^0.30.0",'], add: ['    "redis": "^4.5.1",'] })],
     ['an SDK migration of a service already used', fileDiff('package.json', { del: ['    "aws-sdk": "^2.1500.0",'], add: ['    "@aws-sdk/client-s3": "^3.500.0",'] })],
     ['a client construction moved between files',
       fileDiff('src/a.ts', { del: ['const kafka = new Kafka({ brokers });'], add: ['import { kafka } from "./b";'] }),

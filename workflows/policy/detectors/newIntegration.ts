@@ -21,7 +21,7 @@ import type { DiffFile, DiffLine } from '../diff.js';
 import { codeLines, evidence, squash, squashedSet, type Evidence } from './lines.js';
 import { dependencyKey, manifestParser } from './manifests.js';
 import { isCiPath, isCode, isDocPath, isExamplePath, isGenerated, isLocale, isLockfile, isTestPath } from './paths.js';
-import { clientOf, SERVICE_TOKENS, serviceIn, tokens } from './services.js';
+import { clientOf, SERVICE_TOKENS, serviceIn, servicesIn, tokens } from './services.js';
 
 const CONSTRUCTION: RegExp[] = [
   /\bnew\s+([A-Za-z_$][\w$.]*)\s*[(<]/g, // JS/TS, Java, C#, PHP
@@ -82,8 +82,7 @@ function alreadyUsed(files: DiffFile[]): Known {
     for (const l of f.removed) {
       const name = parse?.(l.text);
       if (name) known.dependencies.add(dependencyKey(name));
-      const service = name ? serviceIn(name) : constructedService(l.text);
-      if (service) known.services.add(service);
+      for (const service of name ? servicesIn(name) : [constructedService(l.text)]) if (service) known.services.add(service);
       const key = endpointKey(l.text);
       if (key) known.endpointKeys.add(key);
     }

@@ -59,6 +59,11 @@ export function tokens(name: string): string[] {
   return out;
 }
 
+/** Every service a package name names: `@umami/redis-client` is umami's client of redis. */
+export function servicesIn(name: string): string[] {
+  return /^@types\//.test(name) ? [] : tokens(name).filter((t) => SERVICE_TOKENS.has(t));
+}
+
 /** The service a package or identifier names, if any (its first service token). */
 export function serviceIn(name: string): string | null {
   if (/^@types\//.test(name)) return null;
