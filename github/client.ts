@@ -127,9 +127,9 @@ export function createGitHubClient(options: GitHubClientOptions) {
 
     /** A blob's bytes, as text (a symbolic link's blob is its target). */
     async getBlobText(repo: GitHubRepoName, sha: string): Promise<string> {
-      const what = `reading blob ${sha.slice(0, 12)} of ${repoSlug(repo)}`;
-      const blob = await json(gitBlobSchema, 'GET', `${repoPath(repo)}/git/blobs/${encodeURIComponent(sha)}`, what);
-      if (blob.encoding !== 'base64') throw new GitHubError(`GitHub sent ${what.replace('reading ', '')} as ${blob.encoding}, not base64`, 'invalid_response', 200);
+      const blobName = `blob ${sha.slice(0, 12)} of ${repoSlug(repo)}`;
+      const blob = await json(gitBlobSchema, 'GET', `${repoPath(repo)}/git/blobs/${encodeURIComponent(sha)}`, `reading ${blobName}`);
+      if (blob.encoding !== 'base64') throw new GitHubError(`GitHub sent ${blobName} as ${blob.encoding}, not base64`, 'invalid_response', 200);
       return Buffer.from(blob.content, 'base64').toString('utf8');
     },
 

@@ -47,7 +47,7 @@ export async function diffRange(repo: string, baseSha: string, headSha: string, 
   return git(repo, ['diff', '--no-color', '--no-ext-diff', '--binary', '-M', `${baseSha}...${headSha}`], limit);
 }
 
-const LS_TREE_ENTRY = /^(\d{6}) \w+ ([0-9a-f]+)\t([^]*)$/;
+const LS_TREE_ENTRY = /^(\d{6}) \w+ ([0-9a-f]+)\t(.*)$/s;
 const PATHS_PER_CALL = 200;
 
 /**

@@ -113,8 +113,9 @@ function wiring(file: DiffFile, lines: DiffLine[], known: Known): Evidence[] {
   const httpModule = isCode(file.path) && !UI_FILE.test(file.path) && file.status === 'added' && lines.some((l) => HTTP_CALL.test(l.text));
   const endpoint = lines.find((l) => pointsAtService(l.text, httpModule) && !known.endpointKeys.has(endpointKey(l.text) ?? ''));
   if (endpoint) out.push(evidence(file.path, endpoint, 'service-endpoint'));
-  const service = moduleService(file.path) ?? (INTEGRATION_DIR.test(file.path) ? file.path : null);
-  if (httpModule && !endpoint && service && !known.services.has(service)) {
+  const service = moduleService(file.path);
+  const namedClient = service !== null && !known.services.has(service);
+  if (httpModule && !endpoint && (namedClient || INTEGRATION_DIR.test(file.path))) {
     out.push(evidence(file.path, lines.find((l) => HTTP_CALL.test(l.text)), 'client-module'));
   }
   return out;

@@ -38,8 +38,9 @@ export function isMigrationPath(path: string): boolean {
 
 /**
  * How a migration tool runs, not what runs against the database: Alembic's env.py and template,
- * package markers and manifests, Prisma's provider lock, tool settings. Not a schema change by itself; the schema
- * detector reads it like any other code (DDL in it still counts), and it is no public surface either.
+ * package markers and manifests, Prisma's provider lock, tool settings. Not a schema change by
+ * itself; the schema detector reads it like any other code (DDL in it still counts), and it is no
+ * public surface either.
  */
 export function isMigrationTooling(path: string): boolean {
   return MIGRATION_TOOLING.test(path);

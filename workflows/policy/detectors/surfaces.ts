@@ -1,6 +1,7 @@
 /**
  * The public surface a line declares: exported symbols, routes, GraphQL schema members, CLI flags,
- * environment variables read (or declared as settings read from the environment), REST response fields. The API-breaking detector compares what the
+ * environment variables read (or declared as settings read from the environment), REST response
+ * fields. The API-breaking detector compares what the
  * removed lines declared with what the added lines declare.
  *
  * Names are compared case- and separator-insensitively (`signed_by_user_id` ≡ `signedByUserId`), so a
@@ -107,17 +108,14 @@ const ENV_WRITE = /^["']?\s*\]?\s*(\|\||\?\?)?=(?![=>])/;
  * (`    USERS_OPEN_REGISTRATION: bool = False` in a settings/config module), Go `env:"X"`/`envconfig:"X"`
  * struct tags, clap's `env = "X"`, and zod env schemas (`  DATABASE_URL: z.string()` in an env module).
  */
-const SETTINGS_MODULE = /(^|\/)\w*(settings|config|conf)\w*\.py$/;
-const ENV_MODULE = /(^|\/)env\.[cm]?[jt]s$/;
-function declaredEnv(text: string, path: string): string[] {
-  const language = languageOf(path);
-  const out: string[] = [];
-  if (language === 'py' && SETTINGS_MODULE.test(path)) out.push(...all(/^\s{2,}([A-Z][A-Z0-9_]*)\s*:\s*[^=:]+(?:=.*)?$/g, text, 'env-var').map((s) => s.name));
-  if (language === 'go') out.push(...all(/\b(?:env|envconfig):"([A-Z][A-Z0-9_]*)/g, text, 'env-var').map((s) => s.name));
-  if (language === 'rs') out.push(...all(/\benv\s*=\s*"([A-Z][A-Z0-9_]*)"/g, text, 'env-var').map((s) => s.name));
-  if (language === 'js' && ENV_MODULE.test(path)) out.push(...all(/^\s+([A-Z][A-Z0-9_]*)\s*:\s*z\./g, text, 'env-var').map((s) => s.name));
-  return out;
-}
+const ENV_DECLARATIONS: { where: (path: string) => boolean; re: RegExp }[] = [
+  { where: (path) => languageOf(path) === 'py' && /(^|\/)\w*(settings|config|conf)\w*\.py$/.test(path), re: /^\s{2,}([A-Z][A-Z0-9_]*)\s*:\s*[^=:]+(?:=.*)?$/g },
+  { where: (path) => languageOf(path) === 'go', re: /\b(?:env|envconfig):"([A-Z][A-Z0-9_]*)/g },
+  { where: (path) => languageOf(path) === 'rs', re: /\benv\s*=\s*"([A-Z][A-Z0-9_]*)"/g },
+  { where: (path) => /(^|\/)env\.[cm]?[jt]s$/.test(path), re: /^\s+([A-Z][A-Z0-9_]*)\s*:\s*z\./g },
+];
+const declaredEnv = (text: string, path: string): string[] =>
+  ENV_DECLARATIONS.filter((d) => d.where(path)).flatMap((d) => all(d.re, text, 'env-var').map((s) => s.name));
 
 const envVars: Extractor = (text, path) =>
   [...text.matchAll(ENV_READ)]
