@@ -30,6 +30,17 @@ before(async () => {
 });
 after(async () => { await env?.teardown(); });
 
+/**
+ * Once, the time-skipping server did not skip time in this file: every test timed out and the process,
+ * its worker and holders still open, never ended, which stalls the whole run. It ends here instead,
+ * failed, well after the suite's own 10-minute timeout (a passing run takes about a minute).
+ */
+const WATCHDOG_MS = 12 * 60_000;
+setTimeout(() => {
+  console.error(`deployLock.test.ts: still running after ${WATCHDOG_MS / 60_000} minutes; exiting`);
+  process.exit(1);
+}, WATCHDOG_MS).unref();
+
 type Holder = WorkflowHandle<typeof lockTestHolder>;
 
 interface LockTest {
