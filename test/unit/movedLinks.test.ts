@@ -5,11 +5,9 @@
  * added one, and a moved file that cannot be looked up escalates.
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import { analyzeChange, analyzeDiff } from '../../activities/change/analyze.js';
 import { diffRange, symlinkTargets } from '../../activities/change/git.js';
@@ -17,46 +15,35 @@ import { revealMovedLinks, unchangedMoves } from '../../activities/change/movedL
 import { githubSymlinkTargets } from '../../activities/github/source.js';
 import { createGitHubClient } from '../../github/client.js';
 import { parseUnifiedDiff } from '../../workflows/policy/diff.js';
+import { createRepo, type FixtureRepo } from '../bad-input/lib/repo.js';
 import { startGitHubStub, type GitHubStub } from '../stub/githubStub.js';
 
-const run = promisify(execFile);
 const REPO = { owner: 'acme', name: 'links' };
 
 describe('links moved without a change', () => {
   let dir: string;
+  let repo: FixtureRepo;
   let base: string;
   let head: string;
   let diff: string;
   let stub: GitHubStub;
-  const git = async (...args: string[]) => (await run('git', ['-C', dir, ...args])).stdout.trim();
-  const commit = (message: string) => git('-c', 'user.email=t@example.com', '-c', 'user.name=t', 'commit', '-q', '-m', message);
-  const link = async (target: string, at: string) => {
-    await mkdir(path.dirname(path.join(dir, at)), { recursive: true });
-    await symlink(target, path.join(dir, at));
-  };
 
   before(async () => {
     dir = await mkdtemp(path.join(tmpdir(), 'prpilot-movedlinks-'));
-    await git('init', '-q', '-b', 'main');
-    await writeFile(path.join(dir, 'app.js'), 'export const answer = 1;\n');
-    await mkdir(path.join(dir, 'docs/guide'), { recursive: true });
-    await writeFile(path.join(dir, 'docs/guide/intro.md'), 'Intro.\n');
-    await link('../../app.js', 'docs/guide/app'); // app.js: inside the repository
-    await link('../../app.js', 'docs/guide/odd *name'); // a name that is also a glob
-    await link('../../app.js', 'docs/guide/stays');
-    await git('add', '--all');
-    await commit('base');
-    base = await git('rev-parse', 'HEAD');
+    const link = { symlinkTo: '../../app.js' }; // from docs/guide/, app.js: inside the repository
+    repo = await createRepo(dir, 'repo', {
+      'app.js': 'export const answer = 1;\n', 'docs/guide/intro.md': 'Intro.\n',
+      'docs/guide/app': link, 'docs/guide/odd *name': link, 'docs/guide/stays': link, // `odd *name` is also a glob
+    });
+    base = await repo.sha('main');
     // Moved two levels up, the same targets climb out of the repository; the others stay inside it.
-    await git('mv', 'docs/guide/app', 'app-link');
-    await git('mv', 'docs/guide/odd *name', 'odd *name');
-    await git('mv', 'docs/guide/stays', 'docs/guide/still');
-    await git('mv', 'docs/guide/intro.md', 'docs/intro.md');
-    await commit('move');
-    head = await git('rev-parse', 'HEAD');
-    diff = (await diffRange(dir, base, head)).toString('utf8');
+    head = await repo.branch('move', {
+      'docs/guide/app': null, 'app-link': link, 'docs/guide/odd *name': null, 'odd *name': link,
+      'docs/guide/stays': null, 'docs/guide/still': link, 'docs/guide/intro.md': null, 'docs/intro.md': 'Intro.\n',
+    });
+    diff = (await diffRange(repo.path, base, head)).toString('utf8');
     stub = await startGitHubStub();
-    stub.addRepo(REPO.owner, REPO.name, dir);
+    stub.addRepo(REPO.owner, REPO.name, repo.path);
   });
   after(async () => {
     await stub?.close();
@@ -73,9 +60,9 @@ describe('links moved without a change', () => {
   });
 
   it('are looked up in the git repository: the ones now escaping it are found, nothing else', async () => {
-    const targets = await symlinkTargets(dir, head, ['app-link', 'odd *name', 'docs/guide/still', 'docs/intro.md', 'gone']);
+    const targets = await symlinkTargets(repo.path, head, ['app-link', 'odd *name', 'docs/guide/still', 'docs/intro.md', 'gone']);
     assert.deepEqual([...targets].sort(), [['app-link', '../../app.js'], ['docs/guide/still', '../../app.js'], ['odd *name', '../../app.js']]);
-    const analysis = await analyzeChange(diff, (paths) => symlinkTargets(dir, head, paths));
+    const analysis = await analyzeChange(diff, (paths) => symlinkTargets(repo.path, head, paths));
     assert.deepEqual(analysis.findings.unsafeSymlink, [
       { file: 'app-link', line: 1, rule: 'symlink-escapes-repo', excerpt: '../../app.js' },
       { file: 'odd *name', line: 1, rule: 'symlink-escapes-repo', excerpt: '../../app.js' },
@@ -92,7 +79,7 @@ describe('links moved without a change', () => {
   it('escalate when GitHub cannot list the whole tree: a moved file it left out may be a link', async () => {
     const truncating = await startGitHubStub({ treeEntryLimit: 1 });
     try {
-      truncating.addRepo(REPO.owner, REPO.name, dir);
+      truncating.addRepo(REPO.owner, REPO.name, repo.path);
       const client = () => createGitHubClient({ apiUrl: truncating.url, token: truncating.token });
       const analysis = await analyzeChange(diff, (paths) => githubSymlinkTargets(REPO, head, paths, client));
       const unverified = analysis.findings.unsafeSymlink.filter((found) => found.rule === 'symlink-unverified').map((found) => found.file).sort();
