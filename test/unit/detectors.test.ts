@@ -54,6 +54,11 @@ describe('schema change detector', () => {
     ['GORM struct tag', fileDiff('internal/store/user.go', { add: ['\tNickname string `gorm:"size:64;index"`'], status: 'modified' })],
     ['a Mongoose schema', fileDiff('models/Comment.js', { add: ['var CommentSchema = new mongoose.Schema({', '  body: String,', '}, {timestamps: true});'] })],
     ['a Mongoose reference field', fileDiff('models/Article.js', { add: ["  favorited: [{ type: mongoose.Schema.Types.ObjectId, ref: 'User' }],"], status: 'modified' })],
+    ['a typed Mongoose field', fileDiff('models/Article.js', { add: ['  favoritesCount: {type: Number, default: 0},'], status: 'modified' })],
+    ['a plain Mongoose field', fileDiff('models/Article.js', { add: ['  description: String,'], status: 'modified' })],
+    ['a JPA relationship added', fileDiff('src/main/java/org/acme/owner/Pet.java', { add: ['\t@ManyToOne(fetch = FetchType.LAZY)', '\t@JoinColumn(name = "owner_id")', '\tprivate Owner owner;'], status: 'modified' })],
+    ['a JPA relationship whose join changed with its fetch type', fileDiff('src/main/java/org/acme/owner/Pet.java', {
+      del: ['\t@ManyToOne(fetch = FetchType.EAGER, optional = true)'], add: ['\t@ManyToOne(fetch = FetchType.LAZY, optional = false)'] })],
     ['a SQLModel table', fileDiff('app/models.py', { add: ['class Item(ItemBase, table=True):', '    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)'], status: 'modified' })],
     ['a bare SQLAlchemy Column', fileDiff('app/db/tables.py', { add: ['    email = Column(String(255), nullable=False, unique=True)'], status: 'modified' })],
     ['a migration whose code changed beside its reformatting', fileDiff('shop/migrations/0012_order_note.py', {
@@ -88,6 +93,14 @@ describe('schema change detector', () => {
     ['a manifest in a migrations crate', fileDiff('crates/migrations/Cargo.toml', { del: ['edition = "2021"'], add: ['edition = "2024"'] })],
     ['Prisma\'s migration lock', fileDiff('prisma/migrations/migration_lock.toml', { add: ['provider = "postgresql"'], status: 'modified' })],
     ['a Wagtail listing column', fileDiff('breads/wagtail_hooks.py', { add: ['    origin_column = Column("origin", sort_key="origin", width="12%")'], status: 'modified' })],
+    ['a JPA relationship fetched lazily instead of eagerly', fileDiff('src/main/java/org/acme/owner/Owner.java', {
+      del: ['\t@OneToMany(cascade = CascadeType.ALL, fetch = FetchType.EAGER)'], add: ['\t@OneToMany(cascade = CascadeType.ALL, fetch = FetchType.LAZY)'] })],
+    ['a JPA relationship given a cascade', fileDiff('src/main/java/org/acme/visit/Visit.java', {
+      del: ['    @ManyToOne'], add: ['    @ManyToOne(cascade = { CascadeType.PERSIST, CascadeType.MERGE })'] })],
+    ['a TypeORM relation loaded eagerly', fileDiff('src/entity/Photo.ts', {
+      del: ['  @ManyToOne(() => User, (user) => user.photos)'], add: ['  @ManyToOne(() => User, (user) => user.photos, { eager: true })'] })],
+    ['a Vue prop with a type', fileDiff('src/models/Counter.vue', { add: ['    count: { type: Number, default: 0 },'], status: 'modified' })],
+    ['a typed option outside a models path', fileDiff('src/components/chart.js', { add: ['    width: { type: Number, default: 400 },'], status: 'modified' })],
     ['a Mongoose model looked up, not defined', fileDiff('routes/api/users.js', { add: ["var User = mongoose.model('User');"], status: 'modified' })],
   ];
   for (const [name, diff] of negatives) {

@@ -112,7 +112,7 @@ function formatted(lines: DiffLine[]): string {
     .replace(/::(?=[a-z_]\w*\()/g, '.');
 }
 
-function take(pool: Map<string, number>, key: string): boolean {
+export function take(pool: Map<string, number>, key: string): boolean {
   const n = pool.get(key) ?? 0;
   if (n > 0) pool.set(key, n - 1);
   return n > 0;

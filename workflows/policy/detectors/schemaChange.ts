@@ -10,11 +10,13 @@
  *     row-rewriting DML.
  *  3. ORM model metadata in code: Django/SQLAlchemy/SQLModel fields, TypeORM/JPA column decorators,
  *     Sequelize types, Drizzle tables, Mongoose schemas and, in files under a db/schema/models path,
- *     Drizzle-style column builders, GORM tags; and DDL statements embedded in application code.
+ *     Drizzle-style column builders, Mongoose fields, GORM tags; and DDL statements embedded in
+ *     application code. A relationship whose only change is how the ORM loads or cascades it (JPA
+ *     `fetch`/`cascade`/`orphanRemoval`, TypeORM `eager`/`lazy`/`cascade`) leaves the tables as they were.
  * Test and documentation files never count.
  */
 import type { DiffFile, DiffLine } from '../diff.js';
-import { evidence, substantive, type Evidence } from './lines.js';
+import { evidence, squash, substantive, take, type Evidence } from './lines.js';
 import { isDocPath, isGenerated, isMigrationDirectory, isMigrationPath, isSchemaFile, isTestPath, languageOf } from './paths.js';
 
 const DDL = /\b(CREATE|ALTER|DROP|RENAME|TRUNCATE)\s+(OR\s+REPLACE\s+)?(TEMPORARY\s+)?(TABLE|INDEX|UNIQUE\s+INDEX|VIEW|MATERIALIZED\s+VIEW|TYPE|SCHEMA|SEQUENCE|COLUMN|CONSTRAINT|TRIGGER|FUNCTION|EXTENSION|DATABASE|DOMAIN|POLICY|USER|ROLE)\b|^\s*(GRANT|REVOKE)\s+\w|\bADD\s+(COLUMN|CONSTRAINT|INDEX|PRIMARY\s+KEY|FOREIGN\s+KEY|UNIQUE)\b|\b(MODIFY|ALTER)\s+COLUMN\b/i;
@@ -48,26 +50,32 @@ const ORM_BY_LANGUAGE: Partial<Record<ReturnType<typeof languageOf>, RegExp[]>> 
 /** `name: text("name")` / `id: varchar("id", …)` in a file under a db/schema/models path (Drizzle, Knex-like builders). */
 const COLUMN_BUILDER = /^\s*\w+\s*:\s*(var)?(char|text|string|integer|int|bigint|smallint|tinyint|boolean|bool|timestamp|datetime|date|time|json|jsonb|uuid|serial|bigserial|real|double|decimal|numeric|float|blob|longblob|mediumblob|longtext|mediumtext|binary|varbinary|bytea|enum|\w*Enum)\w*\(\s*["'`]\w+["'`]/i;
 const DB_PATH = /(^|\/)(db|database|drizzle|orm|schema|schemas|models?|entities|entity|tables?)(\/|\.\w+$)/i;
+/** `views: {type: Number, default: 0}`, `tags: [{ type: String }]`, `title: String,` in a file under a models path (Mongoose). */
+const MONGOOSE_FIELD = /^\s*['"]?\w+['"]?\s*:\s*\[?\s*(\{\s*type\s*:\s*\[?\s*(String|Number|Boolean|Date|Buffer|Map|Mixed|ObjectId|Decimal128|UUID|BigInt|mongoose\.[\w.]+|Schema\.Types\.\w+)\b|(String|Number|Boolean|Date|Buffer)\s*\]?\s*,?\s*$)/;
+/** Relationship options that only change how the ORM loads or cascades, not what the tables hold. */
+const LOADING_OPTION = /\b(fetch\s*=\s*FetchType\.\w+|cascade\s*=\s*(\{[^}]*\}|CascadeType\.\w+)|orphanRemoval\s*=\s*\w+|(eager|lazy)\s*:\s*(true|false)|cascade\s*:\s*(true|false|\[[^\]]*\]))/g;
 
 export function detectSchemaChange(files: DiffFile[]): Evidence[] {
   const found: Evidence[] = [];
   for (const file of files) {
     if (file.binary || isTestPath(file.path) || isDocPath(file.path) || isGenerated(file.path)) continue;
     const { added, removed } = substantive(file);
-    const changed = [...added, ...removed];
-    if (changed.length === 0) continue;
-    const hit = classify(file.path, changed);
+    if (added.length + removed.length === 0) continue;
+    const hit = classify(file.path, added, removed);
     if (hit) found.push(evidence(file.path, hit.line, hit.rule));
   }
   return found;
 }
 
-function classify(path: string, changed: DiffLine[]): { rule: string; line: DiffLine } | null {
+type Hit = { rule: string; line: DiffLine } | null;
+const firstMatch = (lines: DiffLine[]) => (re: RegExp) => lines.find((l) => re.test(l.text));
+
+function classify(path: string, added: DiffLine[], removed: DiffLine[]): Hit {
   const language = languageOf(path);
-  const first = (re: RegExp) => changed.find((l) => re.test(l.text));
+  const first = firstMatch([...added, ...removed]);
   if (isMigrationPath(path) || isSchemaFile(path)) {
     const rule = isMigrationPath(path) ? 'migration' : 'schema-file';
-    const statements = changed.filter((l) => !IMPORT.test(l.text));
+    const statements = [...added, ...removed].filter((l) => !IMPORT.test(l.text));
     const operation = first(DDL) ?? first(DML) ?? first(OPERATION);
     // A code file that is a migration only by its name (`migrations.go`) must change an operation.
     const line = isMigrationDirectory(path) || isSchemaFile(path) || language === 'sql' ? operation ?? statements[0] : operation;
@@ -77,17 +85,34 @@ function classify(path: string, changed: DiffLine[]): { rule: string; line: Diff
     const line = first(DDL) ?? first(DML);
     return line ? { rule: 'sql-ddl', line } : null;
   }
+  const model = modelMetadata(path, withoutLoadingChanges(added, removed));
+  if (model) return model;
+  const line = language === 'other' ? undefined : first(DDL_IN_CODE);
+  return line ? { rule: 'ddl-in-code', line } : null;
+}
+
+function modelMetadata(path: string, changed: DiffLine[]): Hit {
+  const language = languageOf(path);
+  const first = firstMatch(changed);
   for (const re of ORM_BY_LANGUAGE[language] ?? []) {
     const line = first(re);
     if (line) return { rule: 'orm-model', line };
   }
-  if (language === 'js' && DB_PATH.test(path)) {
-    const line = first(COLUMN_BUILDER);
+  if (language === 'js' && DB_PATH.test(path) && !/\.(vue|svelte)$/i.test(path)) {
+    const line = first(COLUMN_BUILDER) ?? first(MONGOOSE_FIELD);
     if (line) return { rule: 'orm-model', line };
   }
-  if (language !== 'other') {
-    const line = first(DDL_IN_CODE);
-    if (line) return { rule: 'ddl-in-code', line };
-  }
   return null;
+}
+
+/** The changed lines, less each removed/added pair that differs only in its loading or cascade options. */
+function withoutLoadingChanges(added: DiffLine[], removed: DiffLine[]): DiffLine[] {
+  const key = (l: DiffLine) => squash(l.text.replace(LOADING_OPTION, ''))
+    .replace(/,{2,}/g, ',').replace(/,+(?=[)}])|(?<=[({]),+/g, '') // commas the options leave behind
+    .replace(/,?\{\}(?=\))/g, '').replace(/^(@\w+)\(\)$/, '$1'); // an emptied options object; `@ManyToOne()` is `@ManyToOne`
+  const pool = new Map<string, number>();
+  for (const l of removed) pool.set(key(l), (pool.get(key(l)) ?? 0) + 1);
+  const keptAdded = added.filter((l) => !take(pool, key(l)));
+  const keptRemoved = removed.filter((l) => take(pool, key(l)));
+  return [...keptAdded, ...keptRemoved];
 }
