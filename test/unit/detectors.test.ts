@@ -119,6 +119,9 @@ describe('new integration detector', () => {
     ['a crate', fileDiff('Cargo.toml', { add: ['async-openai = "0.20"'], status: 'modified' })],
     ['a Maven artifact', fileDiff('pom.xml', { add: ['      <artifactId>aws-java-sdk-s3</artifactId>'], status: 'modified' })],
     ['a Gradle dependency', fileDiff('build.gradle', { add: ["    implementation 'com.sendgrid:sendgrid-java:4.10.1'"], status: 'modified' })],
+    ['an Oracle database driver', fileDiff('package.json', { add: ['    "oracledb": "^6.8.0",'], status: 'modified' })],
+    ['a WebDAV storage adapter', fileDiff('composer.json', { add: ['        "league/flysystem-webdav": "^3.29",'], status: 'modified' })],
+    ['a Vercel storage SDK', fileDiff('package.json', { add: ['    "@vercel/blob": "^0.27.0",'], status: 'modified' })],
     ['new Stripe(...) in TypeScript', fileDiff('src/billing/client.ts', { add: ['export const stripe = new Stripe(process.env.STRIPE_KEY!, { apiVersion: "2024-06-20" });'] })],
     ['boto3.client in Python', fileDiff('app/storage.py', { add: ['s3 = boto3.client("s3", region_name=settings.AWS_REGION)'], status: 'modified' })],
     ['Sentry.init', fileDiff('src/main.tsx', { add: ['Sentry.init({ dsn: import.meta.env.VITE_SENTRY_DSN });'], status: 'modified' })],
@@ -166,6 +169,9 @@ describe('new integration detector', () => {
     ['a new Angular provider calling our own API', fileDiff('src/app/providers/user.service.ts', { add: [
       'export class UserService {', '  load() { return this.http.get("/api/users"); }', '}'] })],
     ['a link to a vendor\'s home page', fileDiff('components/Pricing.js', { add: ['<a href="https://stripe.com" aria-label="stripe.com Link">', 'Powered by [Vercel](https://vercel.com/new)'], status: 'modified' })],
+    ['an app\'s own address on a hosting platform', fileDiff('.env.local.example', { add: ['NEXT_PUBLIC_SITE_URL=https://your-deployment-url.vercel.app'], status: 'modified' })],
+    ['a known endpoint rewritten by a refactor', fileDiff('internal/integration/readwise/readwise.go', {
+      del: ['\treadwiseApiEndpoint  = "https://readwise.io/api/v3/save/"'], add: ['const readwiseApiEndpoint = "https://readwise.io/api/v3/save/"'] })],
     ['an auth framework without a provider', fileDiff('Gemfile', { add: ['gem "omniauth-rails_csrf_protection"'], status: 'modified' })],
   ];
   for (const [name, ...diffs] of negatives) {

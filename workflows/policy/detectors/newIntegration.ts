@@ -68,15 +68,16 @@ export function detectNewIntegration(files: DiffFile[]): Evidence[] {
   return found;
 }
 
-interface Known { dependencies: Set<string>; services: Set<string>; endpointKeys: Set<string> }
+interface Known { dependencies: Set<string>; services: Set<string>; endpointKeys: Set<string>; hosts: Set<string> }
 
 /**
  * What the removed lines show the project already used: a dependency removed and added back is a bump,
  * a service whose SDK or client was removed is being migrated (aws-sdk → @aws-sdk/client-s3,
- * `new S3(` → `new S3Client(`), and a setting that pointed at a URL before is being re-pointed.
+ * `new S3(` → `new S3Client(`), a setting that pointed at a URL before is being re-pointed, and a host
+ * a removed line already called is being called from rewritten code.
  */
 function alreadyUsed(files: DiffFile[]): Known {
-  const known: Known = { dependencies: new Set(), services: new Set(), endpointKeys: new Set() };
+  const known: Known = { dependencies: new Set(), services: new Set(), endpointKeys: new Set(), hosts: new Set() };
   for (const f of files) {
     const parse = manifestParser(f.path);
     for (const l of f.removed) {
@@ -85,6 +86,7 @@ function alreadyUsed(files: DiffFile[]): Known {
       for (const service of name ? servicesIn(name) : [constructedService(l.text)]) if (service) known.services.add(service);
       const key = endpointKey(l.text);
       if (key) known.endpointKeys.add(key);
+      for (const m of l.text.matchAll(URL_IN_TEXT)) known.hosts.add((m[1] ?? '').toLowerCase());
     }
   }
   return known;
@@ -111,7 +113,7 @@ function wiring(file: DiffFile, lines: DiffLine[], known: Known): Evidence[] {
   }) : undefined;
   if (construction) out.push(evidence(file.path, construction, 'client-construction'));
   const httpModule = isCode(file.path) && !UI_FILE.test(file.path) && file.status === 'added' && lines.some((l) => HTTP_CALL.test(l.text));
-  const endpoint = lines.find((l) => pointsAtService(l.text, httpModule) && !known.endpointKeys.has(endpointKey(l.text) ?? ''));
+  const endpoint = lines.find((l) => pointsAtService(l.text, httpModule, known.hosts) && !known.endpointKeys.has(endpointKey(l.text) ?? ''));
   if (endpoint) out.push(evidence(file.path, endpoint, 'service-endpoint'));
   const service = moduleService(file.path);
   const namedClient = service !== null && !known.services.has(service);
@@ -147,11 +149,11 @@ function endpointKey(text: string): string | null {
 }
 
 /** A URL of a service's host (`api.datadoghq.com` names datadog), or any external URL in a new HTTP client module. */
-function pointsAtService(text: string, httpModule: boolean): boolean {
+function pointsAtService(text: string, httpModule: boolean, knownHosts: Set<string>): boolean {
   for (const m of text.matchAll(URL_IN_TEXT)) {
     const host = (m[1] ?? '').toLowerCase();
     const path = m[2] ?? '';
-    if (LOCAL_HOST.test(host) || DOC_PAGE.test(host) || ASSET_CDN.test(host) || /^\/docs?\b/.test(path) || LINK_BEFORE.test(text.slice(0, m.index))) continue;
+    if (knownHosts.has(host) || LOCAL_HOST.test(host) || DOC_PAGE.test(host) || ASSET_CDN.test(host) || /^\/docs?\b/.test(path) || LINK_BEFORE.test(text.slice(0, m.index))) continue;
     // In a new HTTP client module a URL is what it calls (`https://app.bearsms.com/index.php`); elsewhere
     // a web app's or a home page's address is for people.
     if (httpModule) return true;

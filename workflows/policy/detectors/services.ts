@@ -6,16 +6,21 @@
  * more letters as a prefix, so `api.datadoghq.com` names datadog: see newIntegration.ts.)
  */
 
+// Not hosting platforms (vercel, netlify, heroku): their hosts are apps' own addresses. Their storage
+// SDKs are in SERVICE_NAME_PATTERNS.
 const CLOUD = ['aws', 'awssdk', 'boto3', 'botocore', 'aioboto3', 's3', 'sqs', 'sns', 'ses', 'dynamodb', 'kinesis',
   'eventbridge', 'cloudwatch', 'firebase', 'firestore', 'gcs', 'googleapis', 'bigquery', 'pubsub', 'azure',
   'supabase', 'cloudflare', 'upstash', 'planetscale', 'neondatabase', 'digitalocean', 'minio', 'backblaze',
-  'cloudinary', 'uploadthing', 'imagekit', 'amazonaws', 'appwrite'];
+  'cloudinary', 'uploadthing', 'imagekit', 'amazonaws', 'appwrite', 'linode', 'vultr', 'hetzner', 'scaleway',
+  'wasabi', 'aliyun', 'alibabacloud', 'tencentcloud', 'dropbox', 'onedrive', 'webdav'];
 const PAYMENTS = ['stripe', 'braintree', 'paypal', 'adyen', 'squareup', 'razorpay', 'mollie', 'lemonsqueezy',
-  'paddle', 'chargebee', 'recurly', 'plaid', 'gocardless', 'klarna', 'mercadopago', 'coinbase'];
+  'paddle', 'chargebee', 'recurly', 'plaid', 'gocardless', 'klarna', 'mercadopago', 'coinbase', 'paystack',
+  'flutterwave', 'xendit', 'midtrans', 'alipay', 'wechatpay', 'authorizenet', 'worldpay'];
 const MESSAGING = ['nodemailer', 'phpmailer', 'swiftmailer', 'sendgrid', 'mailgun', 'postmark', 'postmarkapp',
   'resend', 'mailchimp', 'mandrill', 'mailjet', 'sparkpost', 'brevo', 'sendinblue', 'smtp', 'twilio', 'vonage',
   'nexmo', 'messagebird', 'plivo', 'sinch', 'onesignal', 'pusher', 'ably', 'novu', 'slack', 'discord', 'telegram',
-  'telegraf', 'whatsapp', 'sendbird', 'getstream', 'livekit', 'agora'];
+  'telegraf', 'whatsapp', 'sendbird', 'getstream', 'livekit', 'agora', 'mailersend', 'customerio', 'pushover', 'gotify',
+  'ntfy', 'mattermost', 'rocketchat', 'zulip', 'apprise', 'pagerduty', 'opsgenie', 'apns', 'fcm'];
 const QUEUES = ['kafka', 'kafkajs', 'rdkafka', 'sarama', 'amqp', 'amqplib', 'amqp091', 'rabbitmq', 'bunny', 'pika',
   'nats', 'pulsar', 'mqtt', 'inngest', 'qstash'];
 const OBSERVABILITY = ['sentry', 'raven', 'datadog', 'ddtrace', 'newrelic', 'honeybadger', 'bugsnag', 'rollbar',
@@ -25,7 +30,8 @@ const OBSERVABILITY = ['sentry', 'raven', 'datadog', 'ddtrace', 'newrelic', 'hon
   'growthbook', 'plausible', 'umami', 'matomo', 'heapanalytics', 'rudderstack', 'openreplay'];
 const DATASTORES = ['redis', 'ioredis', 'mongodb', 'mongoose', 'elasticsearch', 'opensearch', 'algolia',
   'algoliasearch', 'meilisearch', 'typesense', 'pinecone', 'weaviate', 'qdrant', 'chromadb', 'milvus', 'cassandra',
-  'couchbase', 'neo4j', 'snowflake', 'clickhouse', 'influxdb', 'memcached', 'dgraph', 'turso', 'libsql'];
+  'couchbase', 'neo4j', 'snowflake', 'clickhouse', 'influxdb', 'memcached', 'dgraph', 'turso', 'libsql', 'oracle',
+  'oracledb', 'ojdbc', 'couchdb', 'rethinkdb', 'arangodb', 'faunadb', 'cockroachdb', 'valkey', 'etcd', 'consul'];
 // Identity providers; not frameworks that talk to none by themselves (omniauth, passport): their
 // provider packages name the provider (omniauth-okta).
 const AUTH = ['auth0', 'okta', 'clerk', 'workos', 'stytch', 'cognito', 'keycloak', 'supertokens', 'descope',
@@ -35,7 +41,9 @@ const AI = ['openai', 'anthropic', 'cohere', 'mistralai', 'groq', 'replicate', '
   'deepgram', 'langsmith', 'langfuse', 'ollama', 'togetherai'];
 const SAAS = ['octokit', 'pygithub', 'gitlab', 'jira', 'intercom', 'zendesk', 'hubspot', 'salesforce', 'jsforce',
   'airtable', 'notionhq', 'contentful', 'sanity', 'shopify', 'googlemaps', 'mapbox', 'docusign', 'calendly',
-  'freshdesk', 'chatwoot', 'vimeo', 'recaptcha', 'hcaptcha', 'maxmind', 'ipinfo'];
+  'freshdesk', 'chatwoot', 'vimeo', 'recaptcha', 'hcaptcha', 'maxmind', 'ipinfo', 'trello', 'asana', 'clickup', 'figma',
+  'typeform', 'pipedrive', 'xero', 'quickbooks', 'netsuite', 'servicenow', 'twitch', 'spotify', 'youtube', 'tweepy',
+  'praw', 'mastodon', 'atproto', 'raindrop', 'pinboard', 'wallabag', 'readwise', 'instapaper'];
 
 export const SERVICE_TOKENS: ReadonlySet<string> = new Set([
   ...CLOUD, ...PAYMENTS, ...MESSAGING, ...QUEUES, ...OBSERVABILITY, ...DATASTORES, ...AUTH, ...AI, ...SAAS,
@@ -44,7 +52,7 @@ export const SERVICE_TOKENS: ReadonlySet<string> = new Set([
 /** Multi-token names that no single token captures. */
 const SERVICE_NAME_PATTERNS: RegExp[] = [
   /(^|[/@])google[-.]cloud|cloud\.google\.com\/go|google\.golang\.org\/api|(^|\/)@google\/(genai|generative-ai)/,
-  /(^|[/-])dd-trace|elastic-apm|cloud-storage|(^|\/)go-github|(^|\/)@segment\/|(^|\/)analytics-node|(^|\/)passport-(?!local|jwt|custom|http|strategy)/,
+  /(^|\/)@vercel\/(blob|kv|postgres|edge-config)\b|(^|[/-])dd-trace|elastic-apm|cloud-storage|(^|\/)go-github|(^|\/)@segment\/|(^|\/)analytics-node|(^|\/)passport-(?!local|jwt|custom|http|strategy)/,
 ];
 
 /** Lower-case tokens of a name: `@aws-sdk/client-s3` → aws, sdk, client, s3; `S3Client` → s3client, s3, client. */
