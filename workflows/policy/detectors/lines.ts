@@ -88,14 +88,17 @@ export function codeLines(lines: DiffLine[], path: string): DiffLine[] {
  * all when what is left only reformats the same code.
  */
 export function substantive(file: DiffFile): { added: DiffLine[]; removed: DiffLine[] } {
-  const added = codeLines(file.added, file.path);
-  const removed = codeLines(file.removed, file.oldPath ?? file.path);
+  const kept = withoutPairs(codeLines(file.added, file.path), codeLines(file.removed, file.oldPath ?? file.path), (l) => squash(l.text));
+  if (kept.added.length > 0 && formatted(kept.added) === formatted(kept.removed)) return { added: [], removed: [] };
+  return kept;
+}
+
+/** Drops each added line that has a removed line with the same key, and that removed line. */
+export function withoutPairs(added: DiffLine[], removed: DiffLine[], key: (line: DiffLine) => string): { added: DiffLine[]; removed: DiffLine[] } {
   const pool = new Map<string, number>();
-  for (const l of removed) pool.set(squash(l.text), (pool.get(squash(l.text)) ?? 0) + 1);
-  const keptAdded = added.filter((l) => take(pool, squash(l.text)) === false);
-  const keptRemoved = removed.filter((l) => take(pool, squash(l.text)));
-  if (keptAdded.length > 0 && formatted(keptAdded) === formatted(keptRemoved)) return { added: [], removed: [] };
-  return { added: keptAdded, removed: keptRemoved };
+  for (const l of removed) pool.set(key(l), (pool.get(key(l)) ?? 0) + 1);
+  const keptAdded = added.filter((l) => !take(pool, key(l)));
+  return { added: keptAdded, removed: removed.filter((l) => take(pool, key(l))) };
 }
 
 /**
@@ -112,7 +115,7 @@ function formatted(lines: DiffLine[]): string {
     .replace(/::(?=[a-z_]\w*\()/g, '.');
 }
 
-export function take(pool: Map<string, number>, key: string): boolean {
+function take(pool: Map<string, number>, key: string): boolean {
   const n = pool.get(key) ?? 0;
   if (n > 0) pool.set(key, n - 1);
   return n > 0;

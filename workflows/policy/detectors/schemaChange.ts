@@ -16,7 +16,7 @@
  * Test and documentation files never count.
  */
 import type { DiffFile, DiffLine } from '../diff.js';
-import { evidence, squash, substantive, take, type Evidence } from './lines.js';
+import { evidence, squash, substantive, withoutPairs, type Evidence } from './lines.js';
 import { isDocPath, isGenerated, isMigrationDirectory, isMigrationPath, isSchemaFile, isTestPath, languageOf } from './paths.js';
 
 const DDL = /\b(CREATE|ALTER|DROP|RENAME|TRUNCATE)\s+(OR\s+REPLACE\s+)?(TEMPORARY\s+)?(TABLE|INDEX|UNIQUE\s+INDEX|VIEW|MATERIALIZED\s+VIEW|TYPE|SCHEMA|SEQUENCE|COLUMN|CONSTRAINT|TRIGGER|FUNCTION|EXTENSION|DATABASE|DOMAIN|POLICY|USER|ROLE)\b|^\s*(GRANT|REVOKE)\s+\w|\bADD\s+(COLUMN|CONSTRAINT|INDEX|PRIMARY\s+KEY|FOREIGN\s+KEY|UNIQUE)\b|\b(MODIFY|ALTER)\s+COLUMN\b/i;
@@ -72,10 +72,11 @@ const firstMatch = (lines: DiffLine[]) => (re: RegExp) => lines.find((l) => re.t
 
 function classify(path: string, added: DiffLine[], removed: DiffLine[]): Hit {
   const language = languageOf(path);
-  const first = firstMatch([...added, ...removed]);
+  const changed = [...added, ...removed];
+  const first = firstMatch(changed);
   if (isMigrationPath(path) || isSchemaFile(path)) {
     const rule = isMigrationPath(path) ? 'migration' : 'schema-file';
-    const statements = [...added, ...removed].filter((l) => !IMPORT.test(l.text));
+    const statements = changed.filter((l) => !IMPORT.test(l.text));
     const operation = first(DDL) ?? first(DML) ?? first(OPERATION);
     // A code file that is a migration only by its name (`migrations.go`) must change an operation.
     const line = isMigrationDirectory(path) || isSchemaFile(path) || language === 'sql' ? operation ?? statements[0] : operation;
@@ -107,12 +108,8 @@ function modelMetadata(path: string, changed: DiffLine[]): Hit {
 
 /** The changed lines, less each removed/added pair that differs only in its loading or cascade options. */
 function withoutLoadingChanges(added: DiffLine[], removed: DiffLine[]): DiffLine[] {
-  const key = (l: DiffLine) => squash(l.text.replace(LOADING_OPTION, ''))
+  const kept = withoutPairs(added, removed, (l) => squash(l.text.replace(LOADING_OPTION, ''))
     .replace(/,{2,}/g, ',').replace(/,+(?=[)}])|(?<=[({]),+/g, '') // commas the options leave behind
-    .replace(/,?\{\}(?=\))/g, '').replace(/^(@\w+)\(\)$/, '$1'); // an emptied options object; `@ManyToOne()` is `@ManyToOne`
-  const pool = new Map<string, number>();
-  for (const l of removed) pool.set(key(l), (pool.get(key(l)) ?? 0) + 1);
-  const keptAdded = added.filter((l) => !take(pool, key(l)));
-  const keptRemoved = removed.filter((l) => take(pool, key(l)));
-  return [...keptAdded, ...keptRemoved];
+    .replace(/,?\{\}(?=\))/g, '').replace(/^(@\w+)\(\)$/, '$1')); // an emptied options object; `@ManyToOne()` is `@ManyToOne`
+  return [...kept.added, ...kept.removed];
 }
