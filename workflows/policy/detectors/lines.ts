@@ -95,10 +95,11 @@ export function substantive(file: DiffFile): { added: DiffLine[]; removed: DiffL
 
 /** Drops each added line that has a removed line with the same key, and that removed line. */
 export function withoutPairs(added: DiffLine[], removed: DiffLine[], key: (line: DiffLine) => string): { added: DiffLine[]; removed: DiffLine[] } {
+  const removedKeys = removed.map(key);
   const pool = new Map<string, number>();
-  for (const l of removed) pool.set(key(l), (pool.get(key(l)) ?? 0) + 1);
+  for (const k of removedKeys) pool.set(k, (pool.get(k) ?? 0) + 1);
   const keptAdded = added.filter((l) => !take(pool, key(l)));
-  return { added: keptAdded, removed: removed.filter((l) => take(pool, key(l))) };
+  return { added: keptAdded, removed: removed.filter((_, i) => take(pool, removedKeys[i]!)) };
 }
 
 /**

@@ -17,7 +17,7 @@
  */
 import type { DiffFile, DiffLine } from '../diff.js';
 import { evidence, squash, substantive, withoutPairs, type Evidence } from './lines.js';
-import { isDocPath, isGenerated, isMigrationDirectory, isMigrationPath, isSchemaFile, isTestPath, languageOf } from './paths.js';
+import { isDocPath, isGenerated, isMigrationDirectory, isMigrationPath, isSchemaFile, isTestPath, languageOf, type Language } from './paths.js';
 
 const DDL = /\b(CREATE|ALTER|DROP|RENAME|TRUNCATE)\s+(OR\s+REPLACE\s+)?(TEMPORARY\s+)?(TABLE|INDEX|UNIQUE\s+INDEX|VIEW|MATERIALIZED\s+VIEW|TYPE|SCHEMA|SEQUENCE|COLUMN|CONSTRAINT|TRIGGER|FUNCTION|EXTENSION|DATABASE|DOMAIN|POLICY|USER|ROLE)\b|^\s*(GRANT|REVOKE)\s+\w|\bADD\s+(COLUMN|CONSTRAINT|INDEX|PRIMARY\s+KEY|FOREIGN\s+KEY|UNIQUE)\b|\b(MODIFY|ALTER)\s+COLUMN\b/i;
 /** Migration operations of the common tools, preferred as the excerpt over boilerplate lines. */
@@ -27,7 +27,7 @@ const DML = /\b(INSERT\s+INTO|DELETE\s+FROM|UPDATE\s+[\w".`[\]]+\s+SET|MERGE\s+I
 /** DDL inside application code must be upper case (as written in SQL strings), to avoid prose. */
 const DDL_IN_CODE = /\b(CREATE|ALTER|DROP)\s+(TABLE|INDEX|UNIQUE INDEX|VIEW|TYPE|COLUMN|CONSTRAINT)\b|\bADD\s+COLUMN\b/;
 
-const ORM_BY_LANGUAGE: Partial<Record<ReturnType<typeof languageOf>, RegExp[]>> = {
+const ORM_BY_LANGUAGE: Partial<Record<Language, RegExp[]>> = {
   py: [
     /\bmodels\.(\w+Field|ForeignKey|OneToOneField|ManyToManyField|Index|UniqueConstraint|CheckConstraint)\(/, // Django
     /^\s*(db_table|unique_together|index_together)\s*=/, // Django Meta
@@ -86,14 +86,13 @@ function classify(path: string, added: DiffLine[], removed: DiffLine[]): Hit {
     const line = first(DDL) ?? first(DML);
     return line ? { rule: 'sql-ddl', line } : null;
   }
-  const model = modelMetadata(path, withoutLoadingChanges(added, removed));
+  const model = modelMetadata(path, language, withoutLoadingChanges(added, removed));
   if (model) return model;
   const line = language === 'other' ? undefined : first(DDL_IN_CODE);
   return line ? { rule: 'ddl-in-code', line } : null;
 }
 
-function modelMetadata(path: string, changed: DiffLine[]): Hit {
-  const language = languageOf(path);
+function modelMetadata(path: string, language: Language, changed: DiffLine[]): Hit {
   const first = firstMatch(changed);
   for (const re of ORM_BY_LANGUAGE[language] ?? []) {
     const line = first(re);
