@@ -31,15 +31,23 @@ before(async () => {
 after(async () => { await env?.teardown(); });
 
 /**
- * Once, the time-skipping server did not skip time in this file: every test timed out and the process,
- * its worker and holders still open, never ended, which stalls the whole run. It ends here instead,
- * failed, well after the suite's own 10-minute timeout (a passing run takes about a minute).
+ * If the time-skipping server stops skipping time (see HOLD_SECONDS for the one cause found), every later
+ * test times out and the process, its worker and holders still open, never ends, which stalls the whole
+ * run. It ends here instead, failed, well after the suite's own 10-minute timeout (a pass takes seconds).
  */
 const WATCHDOG_MS = 12 * 60_000;
 setTimeout(() => {
   console.error(`deployLock.test.ts: still running after ${WATCHDOG_MS / 60_000} minutes; exiting`);
   process.exit(1);
 }, WATCHDOG_MS).unref();
+
+/**
+ * How long holders hold the lock: never a whole number of the lock's 60 s liveness interval. A release
+ * that lands in the same instant as a liveness timer makes the lock cancel a timer that fired during its
+ * workflow task; the real server accepts that, but the time-skipping test server refuses the completion
+ * and leaves the task started forever, and time stops (temporalio/sdk-java#3088, fix proposed in #3060).
+ */
+const HOLD_SECONDS = { short: 30, medium: 90, long: 150, longest: 570, never: 3630 } as const;
 
 type Holder = WorkflowHandle<typeof lockTestHolder>;
 
@@ -101,9 +109,11 @@ async function lockTest<T>(body: (t: LockTest) => Promise<T>): Promise<T> {
       return await body(t);
     } catch (error) {
       console.error(`lock state: ${JSON.stringify(await lockState().catch(String))}`);
+      console.error(`lock history ends: ${await historyTail(lockHandle())}`);
       for (const handle of holders) {
         const status = await handle.describe().then((d) => d.status.name, String);
         console.error(`${handle.workflowId} ${status}: ${JSON.stringify(await handle.query(holderTimelineQuery).catch(String))}`);
+        console.error(`${handle.workflowId} history ends: ${await historyTail(handle)}`);
       }
       throw error;
     } finally {
@@ -135,6 +145,16 @@ async function settled(handle: WorkflowHandle): Promise<void> {
     const last = (await handle.fetchHistory()).events?.at(-1)?.eventType;
     if (last !== EventType.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED && last !== EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED) return;
     await sleep(25);
+  }
+}
+
+/** The last events of a run's history, by type: where a stalled exchange of signals stopped. */
+async function historyTail(handle: WorkflowHandle, count = 8): Promise<string> {
+  try {
+    const events = (await handle.fetchHistory()).events ?? [];
+    return events.slice(-count).map((e) => `${e.eventId} ${EventType[e.eventType ?? 0]}`).join(', ');
+  } catch (error) {
+    return String(error);
   }
 }
 
@@ -182,25 +202,25 @@ const queueIs = (...waiters: Holder[]) => (state: DeployLockState) =>
 
 describe('deployLock on the time-skipping server', { timeout: 600_000 }, () => {
   it('makes a second holder wait until the first releases', () => lockTest(async (t) => {
-    const first = await t.holder('first', { holdSeconds: 120 });
+    const first = await t.holder('first', { holdSeconds: HOLD_SECONDS.long });
     await t.untilLock(holderIs(first));
-    const second = await t.holder('second', { holdSeconds: 30 });
+    const second = await t.holder('second', { holdSeconds: HOLD_SECONDS.short });
     await t.untilLock((s) => holderIs(first)(s) && queueIs(second)(s));
 
     const [secondTimeline, firstTimeline] = [await finished(second), await finished(first)];
     assert.equal(has(firstTimeline, 'waiting'), false, 'the first got the free lock at once');
     assert.deepEqual(secondTimeline.find((e) => e.event === 'waiting'), { event: 'waiting', at: at(secondTimeline, 'waiting'), position: 1 });
     assertSerial([firstTimeline, secondTimeline]);
-    assert.ok(at(secondTimeline, 'acquired') - at(firstTimeline, 'acquired') >= 120_000, 'held for the whole 2 minutes');
+    assert.ok(at(secondTimeline, 'acquired') - at(firstTimeline, 'acquired') >= HOLD_SECONDS.long * 1000, 'held for its whole time');
     assert.deepEqual(await t.lockState(), { holder: null, queue: [] });
   }));
 
   it('grants three holders in the order they asked', () => lockTest(async (t) => {
-    const first = await t.holder('first', { holdSeconds: 60 });
+    const first = await t.holder('first', { holdSeconds: HOLD_SECONDS.medium });
     await t.untilLock(holderIs(first));
-    const second = await t.holder('second', { holdSeconds: 60 });
+    const second = await t.holder('second', { holdSeconds: HOLD_SECONDS.medium });
     await t.untilLock(queueIs(second));
-    const third = await t.holder('third', { holdSeconds: 60 });
+    const third = await t.holder('third', { holdSeconds: HOLD_SECONDS.medium });
     await t.untilLock(queueIs(second, third));
 
     const timelines = [await finished(first), await finished(second), await finished(third)];
@@ -210,9 +230,9 @@ describe('deployLock on the time-skipping server', { timeout: 600_000 }, () => {
 
   it('does not make holders of different services wait for each other', () => lockTest(async (t) => {
     const other = `${t.service}-other`;
-    const slow = await t.holder('slow', { holdSeconds: 600 });
+    const slow = await t.holder('slow', { holdSeconds: HOLD_SECONDS.longest });
     await t.untilLock(holderIs(slow));
-    const elsewhere = await t.holder('elsewhere', { service: other, holdSeconds: 60 });
+    const elsewhere = await t.holder('elsewhere', { service: other, holdSeconds: HOLD_SECONDS.medium });
     const elsewhereTimeline = await finished(elsewhere);
     const slowTimeline = await finished(slow);
     assert.equal(has(elsewhereTimeline, 'waiting'), false);
@@ -220,9 +240,9 @@ describe('deployLock on the time-skipping server', { timeout: 600_000 }, () => {
   }));
 
   it('takes the lock from a terminated holder at the next liveness check', () => lockTest(async (t) => {
-    const crashed = await t.holder('crashed', { holdSeconds: 3600 });
+    const crashed = await t.holder('crashed', { holdSeconds: HOLD_SECONDS.never });
     await t.untilLock(holderIs(crashed));
-    const next = await t.holder('next', { holdSeconds: 30 });
+    const next = await t.holder('next', { holdSeconds: HOLD_SECONDS.short });
     await t.untilLock(queueIs(next));
     const crashedAcquired = at(await crashed.query(holderTimelineQuery), 'acquired');
     await settled(crashed);
@@ -230,20 +250,20 @@ describe('deployLock on the time-skipping server', { timeout: 600_000 }, () => {
 
     const nextTimeline = await finished(next);
     const waited = at(nextTimeline, 'acquired') - crashedAcquired;
-    assert.ok(waited < 3600_000, `granted long before the crashed holder would have released (after ${waited} ms)`);
+    assert.ok(waited < HOLD_SECONDS.never * 1000, `granted long before the crashed holder would have released (after ${waited} ms)`);
     assert.deepEqual(await t.lockState(), { holder: null, queue: [] });
   }));
 
   it('takes the lock from a holder that completed without releasing', () => lockTest(async (t) => {
-    const forgetful = await t.holder('forgetful', { holdSeconds: 30, release: false });
+    const forgetful = await t.holder('forgetful', { holdSeconds: HOLD_SECONDS.short, release: false });
     await t.untilLock(holderIs(forgetful));
-    const next = await t.holder('next', { holdSeconds: 30 });
+    const next = await t.holder('next', { holdSeconds: HOLD_SECONDS.short });
     await t.untilLock(queueIs(next));
 
     const nextTimeline = await finished(next);
     const forgetfulTimeline = await finished(forgetful);
     assert.equal(has(forgetfulTimeline, 'releasing'), false);
-    const holdEnded = at(forgetfulTimeline, 'acquired') + 30_000;
+    const holdEnded = at(forgetfulTimeline, 'acquired') + HOLD_SECONDS.short * 1000;
     const waited = at(nextTimeline, 'acquired') - holdEnded;
     assert.ok(waited >= 0 && waited <= 2 * 60_000, `granted within a liveness interval or two of the holder ending (${waited} ms)`);
   }));
