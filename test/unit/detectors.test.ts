@@ -143,6 +143,10 @@ describe('new integration detector', () => {
   for (const [name, diff] of positives) {
     it(`fires on ${name}`, () => assert.ok(rules('newIntegration', diff).length > 0, name));
   }
+  it('fires on a service host that only a removed docs line mentioned before', () => assert.deepEqual(rules('newIntegration',
+    fileDiff('docs/payments.md', { del: ['Charges are created with `POST https://api.paystack.co/transaction/initialize`.'], status: 'modified' }),
+    fileDiff('src/payments/charge.ts', { add: ['const res = await fetch("https://api.paystack.co/transaction/initialize", { method: "POST" });'], status: 'modified' })),
+  ['service-endpoint']));
 
   const negatives: [string, ...string[]][] = [
     ['a version bump', fileDiff('package.json', { del: ['    "stripe": "^13.0.0",'], add: ['    "stripe": "^14.0.0",'] })],

@@ -74,11 +74,13 @@ interface Known { dependencies: Set<string>; services: Set<string>; endpointKeys
  * What the removed lines show the project already used: a dependency removed and added back is a bump,
  * a service whose SDK or client was removed is being migrated (aws-sdk → @aws-sdk/client-s3,
  * `new S3(` → `new S3Client(`), a setting that pointed at a URL before is being re-pointed, and a host
- * a removed line already called is being called from rewritten code.
+ * a removed line already called is being called from rewritten code. Docs show nothing of the kind: a
+ * removed page that quoted an API does not make the code calling it a refactor.
  */
 function alreadyUsed(files: DiffFile[]): Known {
   const known: Known = { dependencies: new Set(), services: new Set(), endpointKeys: new Set(), hosts: new Set() };
   for (const f of files) {
+    if (isDocPath(f.path)) continue;
     const parse = manifestParser(f.path);
     for (const l of f.removed) {
       const name = parse?.(l.text);
