@@ -61,6 +61,8 @@ describe('schema change detector', () => {
       del: ['\t@ManyToOne(fetch = FetchType.EAGER, optional = true)'], add: ['\t@ManyToOne(fetch = FetchType.LAZY, optional = false)'] })],
     ['a SQLModel table', fileDiff('app/models.py', { add: ['class Item(ItemBase, table=True):', '    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)'], status: 'modified' })],
     ['a bare SQLAlchemy Column', fileDiff('app/db/tables.py', { add: ['    email = Column(String(255), nullable=False, unique=True)'], status: 'modified' })],
+    ['a condition added inside the SQL of a migration registry', fileDiff('internal/database/migrations.go', { add: ['\t\t\t\t\tAND feed_id IN (SELECT id FROM feeds)'], status: 'modified' })],
+    ['a column definition rewritten in a migration registry', fileDiff('internal/database/migrations.go', { del: ['\t\t\t\tid bigserial not null,'], add: ['\t\t\t\tid BIGSERIAL,'] })],
     ['a migration whose code changed beside its reformatting', fileDiff('shop/migrations/0012_order_note.py', {
       del: ["        migrations.AddField(model_name='order', name='note', field=models.TextField(blank=True)),"],
       add: ['        migrations.AddField(', '            model_name="order",', '            name="note",', '            field=models.TextField(blank=False),', '        ),'] })],
@@ -79,6 +81,9 @@ describe('schema change detector', () => {
     ['a migration test', fileDiff('shop/tests/test_migrations.py', { add: ['ALTER TABLE x ADD COLUMN y int'] })],
     ['docs quoting DDL', fileDiff('docs/database.md', { add: ['Run `ALTER TABLE users ADD COLUMN plan text;` first.'] })],
     ['a UI table column', fileDiff('netbox/dcim/tables/devices.py', { add: ['    status = tables.Column(verbose_name="Status")'], status: 'modified' })],
+    ['a Go refactor in a file named migrations.go', fileDiff('internal/database/migrations.go', {
+      del: ['\tif err == sql.ErrNoRows {'], add: ['\tif errors.Is(err, sql.ErrNoRows) {'] })],
+    ['a Go struct in a file named migrations.go', fileDiff('internal/database/migrations.go', { add: ['type step struct {', '\tversion int', '\tname    string', '}'], status: 'modified' })],
     ['an import-only change to a file named migrations.go', fileDiff('internal/database/migrations.go', { add: ['\t"errors"'], status: 'modified' })],
     ['an application query', fileDiff('src/queries/users.sql', { add: ['SELECT id, email FROM users WHERE id = $1;'] })],
     ['a migration reformatted by black', fileDiff('shop/migrations/0012_order_note.py', {

@@ -5,7 +5,8 @@
  *     `*.up.sql`, Liquibase changelogs) or a whole-file schema (`*.prisma`, `db/schema.rb`,
  *     `structure.sql`, schema/DDL `.sql` files) with at least one changed code line other than imports.
  *     Comment-only and whitespace-only edits, and lines merely moved within the file, do not count. A
- *     code file that is a migration only by its name (`migrations.go`) must change an operation.
+ *     code file that is a migration only by its name (`migrations.go`) must change an operation or a
+ *     line of the SQL it runs.
  *  2. Any other `.sql` file whose changed code has DDL (users, roles and grants included) or
  *     row-rewriting DML.
  *  3. ORM model metadata in code: Django/SQLAlchemy/SQLModel fields, TypeORM/JPA column decorators,
@@ -24,6 +25,11 @@ const DDL = /\b(CREATE|ALTER|DROP|RENAME|TRUNCATE)\s+(OR\s+REPLACE\s+)?(TEMPORAR
 const OPERATION = /\bmigrations\.\w+\(|\b(op|batch_op)\.\w+\(|\b(add|remove|rename|change)_(column|index|reference|timestamps|foreign_key)\b|\b(create|drop|rename)_table\b|\b(knex\.schema|queryRunner|queryInterface)\.|\.(alterTable|createTable|dropTable|addColumn|removeColumn|changeColumn)\(|^\s*t\.\w+\s|^\s*@@|RunPython|RunSQL/;
 const IMPORT = /^\s*(import|from\s+\S+\s+import|require|using|package|use)\b|^\s*["'][\w./-]+["']\s*$|^\s*[)(]\s*$/;
 const DML = /\b(INSERT\s+INTO|DELETE\s+FROM|UPDATE\s+[\w".`[\]]+\s+SET|MERGE\s+INTO)\b/i;
+/** Upper-case SQL words: two on one line of a migration's code are a line of the SQL it runs (`AND feed_id IN (SELECT id FROM feeds)`). */
+const SQL_WORD = /\b(SELECT|FROM|WHERE|AND|OR|NOT|NULL|IN|IS|ON|JOIN|VALUES|SET|RETURNING|GROUP BY|ORDER BY|HAVING|LIMIT|UNION|EXISTS|DISTINCT|DEFAULT|REFERENCES|PRIMARY KEY|UNIQUE|CONSTRAINT|CASCADE|CONFLICT|NOTHING)\b/g;
+/** A column definition in a CREATE TABLE: a name and a type only SQL has (`id bigserial not null,`, `id SERIAL,`). */
+const COLUMN_DEFINITION = /^\s*"?\w+"?\s+(small|big)?serial\b|^\s*"?\w+"?\s+(integer|bigint|smallint|text|varchar(\s*\(\d+\))?|char\s*\(\d+\)|boolean|timestamp(tz)?|timestamp\s+with(out)?\s+time\s+zone|date|jsonb?|uuid|bytea|numeric(\s*\([\d, ]+\))?|real|double\s+precision)\b\s*(not\s+null|null|default|primary\s+key|references|unique|check|,|$)/i;
+const isSqlLine = (l: DiffLine) => COLUMN_DEFINITION.test(l.text) || new Set(l.text.match(SQL_WORD)).size >= 2;
 /** DDL inside application code must be upper case (as written in SQL strings), to avoid prose. */
 const DDL_IN_CODE = /\b(CREATE|ALTER|DROP)\s+(TABLE|INDEX|UNIQUE INDEX|VIEW|TYPE|COLUMN|CONSTRAINT)\b|\bADD\s+COLUMN\b/;
 
@@ -77,8 +83,8 @@ function classify(path: string, added: DiffLine[], removed: DiffLine[]): Hit {
   if (isMigrationPath(path) || isSchemaFile(path)) {
     const rule = isMigrationPath(path) ? 'migration' : 'schema-file';
     const statements = changed.filter((l) => !IMPORT.test(l.text));
-    const operation = first(DDL) ?? first(DML) ?? first(OPERATION);
-    // A code file that is a migration only by its name (`migrations.go`) must change an operation.
+    const operation = first(DDL) ?? first(DML) ?? first(OPERATION) ?? changed.find(isSqlLine);
+    // A code file that is a migration only by its name (`migrations.go`) must change an operation or its SQL.
     const line = isMigrationDirectory(path) || isSchemaFile(path) || language === 'sql' ? operation ?? statements[0] : operation;
     return line ? { rule, line } : null;
   }
