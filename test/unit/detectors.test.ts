@@ -152,6 +152,10 @@ describe('new integration detector', () => {
     fileDiff('docs/payments.md', { del: ['Charges are created with `POST https://api.paystack.co/transaction/initialize`.'], status: 'modified' }),
     fileDiff('src/payments/charge.ts', { add: ['const res = await fetch("https://api.paystack.co/transaction/initialize", { method: "POST" });'], status: 'modified' })),
   ['service-endpoint']));
+  it('fires on an SDK call moved from a docs example into code', () => assert.deepEqual(rules('newIntegration',
+    fileDiff('README.md', { del: ['const stripe = new Stripe(process.env.STRIPE_KEY);'], status: 'modified' }),
+    fileDiff('src/billing.ts', { add: ['const stripe = new Stripe(process.env.STRIPE_KEY);'], status: 'modified' })),
+  ['client-construction']));
 
   const negatives: [string, ...string[]][] = [
     ['a version bump', fileDiff('package.json', { del: ['    "stripe": "^13.0.0",'], add: ['    "stripe": "^14.0.0",'] })],

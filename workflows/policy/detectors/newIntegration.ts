@@ -54,8 +54,11 @@ const ASSET_CDN = /^(cdnjs\.cloudflare\.com|cdn\.jsdelivr\.net|unpkg\.com|fonts\
 const UI_FILE = /\.(jsx|tsx|vue|svelte|html|erb)$/;
 
 export function detectNewIntegration(files: DiffFile[]): Evidence[] {
-  const known = alreadyUsed(files);
-  const removedEverywhere = squashedSet(files, 'removed');
+  // Only what code and configuration lost shows what the project used: a docs line quoting an API or
+  // an SDK call, moved into code, is new there.
+  const removedCode = files.filter((f) => !isDocPath(f.path));
+  const known = alreadyUsed(removedCode);
+  const removedEverywhere = squashedSet(removedCode, 'removed');
   const found: Evidence[] = [];
   for (const file of files) {
     if (file.binary || isTestPath(file.path) || isDocPath(file.path) || isLockfile(file.path) || isLocale(file.path)
@@ -74,13 +77,11 @@ interface Known { dependencies: Set<string>; services: Set<string>; endpointKeys
  * What the removed lines show the project already used: a dependency removed and added back is a bump,
  * a service whose SDK or client was removed is being migrated (aws-sdk → @aws-sdk/client-s3,
  * `new S3(` → `new S3Client(`), a setting that pointed at a URL before is being re-pointed, and a host
- * a removed line already called is being called from rewritten code. Docs show nothing of the kind: a
- * removed page that quoted an API does not make the code calling it a refactor.
+ * a removed line already called is being called from rewritten code.
  */
 function alreadyUsed(files: DiffFile[]): Known {
   const known: Known = { dependencies: new Set(), services: new Set(), endpointKeys: new Set(), hosts: new Set() };
   for (const f of files) {
-    if (isDocPath(f.path)) continue;
     const parse = manifestParser(f.path);
     for (const l of f.removed) {
       const name = parse?.(l.text);
