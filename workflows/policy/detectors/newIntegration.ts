@@ -54,14 +54,14 @@ const ASSET_CDN = /^(cdnjs\.cloudflare\.com|cdn\.jsdelivr\.net|unpkg\.com|fonts\
 const UI_FILE = /\.(jsx|tsx|vue|svelte|html|erb)$/;
 
 export function detectNewIntegration(files: DiffFile[]): Evidence[] {
-  // Only what code and configuration lost shows what the project used: a docs line quoting an API or
-  // an SDK call, moved into code, is new there.
-  const removedCode = files.filter((f) => !isDocPath(f.path));
-  const known = alreadyUsed(removedCode);
-  const removedEverywhere = squashedSet(removedCode, 'removed');
+  // Docs neither add an integration nor show one the project already used: a docs line quoting an API
+  // or an SDK call, moved into code, is new there.
+  const withoutDocs = files.filter((f) => !isDocPath(f.path));
+  const known = alreadyUsed(withoutDocs);
+  const removedEverywhere = squashedSet(withoutDocs, 'removed');
   const found: Evidence[] = [];
-  for (const file of files) {
-    if (file.binary || isTestPath(file.path) || isDocPath(file.path) || isLockfile(file.path) || isLocale(file.path)
+  for (const file of withoutDocs) {
+    if (file.binary || isTestPath(file.path) || isLockfile(file.path) || isLocale(file.path)
       || isGenerated(file.path) || isCiPath(file.path) || isExamplePath(file.path)) continue;
     const fresh = codeLines(file.added, file.path).filter((l) => !removedEverywhere.has(squash(l.text)));
     const parse = manifestParser(file.path);
